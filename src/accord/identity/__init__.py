@@ -1,0 +1,1 @@
+"""Users, organisations, roles, accreditations, API tokens and sessions."""

@@ -1,0 +1,34 @@
+"""Password hashing with Argon2id (argon2-cffi's RFC 9106 low-memory profile)."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_HASHER = PasswordHasher()
+# Verifying against this keeps the time of a sign-in for an unknown email like a known one.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+MIN_LENGTH = 12
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True if ``password`` matches; unknown users (``None``) cost the same time and fail."""
+    try:
+        return (
+            _HASHER.verify(stored_hash or _DUMMY_HASH, password)
+            and stored_hash is not None
+        )
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    """A random password for a new account, shown once."""
+    return secrets.token_urlsafe(15)

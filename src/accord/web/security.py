@@ -1,0 +1,92 @@
+"""Authentication (bearer tokens, session cookies + CSRF) and the one route guard, ``require``.
+
+Every route declares the permission it needs: ``principal: Principal = Depends(require(P))``
+(or ``dependencies=[Depends(require(P))]``). Public routes declare ``Permission.PUBLIC``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from accord.errors import Forbidden, Unauthenticated
+from accord.identity import service
+from accord.identity.permissions import Permission
+from accord.identity.principal import Principal
+from accord.identity.secrets import same
+from accord.web.deps import SAFE_METHODS, get_session
+
+SESSION_COOKIE = "accord_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+async def current_principal(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> Principal | None:
+    """The caller, from ``Authorization: Bearer`` or the session cookie; None if anonymous."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    authorization = request.headers.get("authorization")
+    principal: Principal | None = None
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthenticated(
+                "the Authorization header must be `Bearer <token>`",
+                code="identity.bad-token",
+            )
+        principal = service.principal_from_token(session, secret.strip())
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        principal = service.principal_from_session_secret(session, cookie)
+        if principal is not None and request.method not in SAFE_METHODS:
+            await _check_csrf(request, principal)
+    request.state.principal = principal
+    return principal
+
+
+async def _check_csrf(request: Request, principal: Principal) -> None:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or principal.csrf_token is None or not same(sent, principal.csrf_token):
+        raise Forbidden(
+            "this form was sent without a valid CSRF token",
+            code="csrf-failed",
+            hint="reload the page and send the form again",
+        )
+
+
+def require(permission: Permission) -> Callable[..., Awaitable[Principal | None]]:
+    """A route guard: the caller must hold ``permission`` (``PUBLIC`` lets anyone in)."""
+
+    async def guard(
+        principal: Annotated[Principal | None, Depends(current_principal)],
+    ) -> Principal | None:
+        if permission is Permission.PUBLIC:
+            return principal
+        if principal is None:
+            raise Unauthenticated(
+                "sign in or send an API token to do this",
+                code="unauthenticated",
+                hint="create a token with `accord token create`",
+            )
+        if not principal.can_anywhere(permission):
+            raise Forbidden(
+                f"this needs the permission {permission.value}",
+                code="forbidden",
+                extra={"permission": permission.value},
+            )
+        return principal
+
+    guard.accord_permission = permission  # type: ignore[attr-defined]
+    guard.__name__ = f"require_{permission.name.lower()}"
+    return guard
