@@ -1,0 +1,1 @@
+"""Compiled clauses: each check reads a ``Context`` and records reasons in ``Findings``."""
