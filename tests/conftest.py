@@ -34,6 +34,7 @@ from accord.identity.principal import Principal, local_operator
 from accord.keys import ensure_keys
 from accord.node import NodeContext, NodeIdentity
 from accord.web.app import create_app
+from tests.live import LiveNode, make_live_node
 
 PG_ENV = "ACCORD_TEST_DATABASE_URL"
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -211,3 +212,13 @@ def make_org(node: NodeContext) -> Callable[..., str]:
             return org.id
 
     return make
+
+
+@pytest.fixture
+def live_node(tmp_path: Path) -> Iterator[LiveNode]:
+    """A real node (SQLite, no demo content) served on a free loopback port."""
+    live = make_live_node(tmp_path / "live")
+    live.init()
+    live.start()
+    yield live
+    live.stop()

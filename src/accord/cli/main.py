@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -70,9 +69,9 @@ def main() -> None:
     except Exception as exc:  # a bug: one line unless --debug
         if "--debug" in sys.argv:
             raise
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        if isinstance(exc, typer.exceptions.TyperException) and hasattr(exc, "show"):
+            exc.show()  # usage errors: Click's own message, exit 2
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         err.print(f"error[internal]: {type(exc).__name__}: {exc}", markup=False)
         err.print("hint: run again with --debug for details", markup=False)
         sys.exit(1)

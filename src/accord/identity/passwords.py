@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
-# Verifying against this keeps the time of a sign-in for an unknown email like a known one.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
 MIN_LENGTH = 12
 
@@ -27,6 +26,12 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         )
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a sign-in for an unknown email as slow as for a known one."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def generate_password() -> str:

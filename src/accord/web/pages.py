@@ -126,7 +126,7 @@ def sign_in(
         httponly=True,
         samesite="lax",
         secure=node.settings.secure_cookies,
-        expires=row.expires_at,
+        max_age=node.settings.session_hours * 3600,
     )
     response.delete_cookie(PRE_SESSION_CSRF, path="/sign-in")
     return response
@@ -243,7 +243,7 @@ def admin_add_user(
             country=country,
             orcid=orcid or None,
             organisation_id=organisation_id or None,
-            roles=[role],  # type: ignore[list-item]
+            roles=[role],
         )
         user, password = service.create_user(session, principal, data)
         session.commit()

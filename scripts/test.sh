@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install everything and run the whole test suite: lint, format, types, and the tests on SQLite
+# and PostgreSQL, browser tests included. Works from a fresh clone with only Python 3.11+.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+say() { printf '==> %s\n' "$*"; }
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+say "installing Accord with its test dependencies"
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+# Debian's chromium drives the browser tests (never a downloaded browser build).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "chromium is not installed and cannot be installed here: browser tests will be skipped"
+  fi
+fi
+
+# PostgreSQL: start the local cluster if it is installed but stopped, then test against it too.
+if [ -z "${ACCORD_TEST_DATABASE_URL:-}" ] && command -v pg_ctlcluster >/dev/null; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if pg_isready -q -h 127.0.0.1 -p 5432; then
+    export ACCORD_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+  fi
+fi
+if [ -n "${ACCORD_TEST_DATABASE_URL:-}" ]; then
+  say "database tests run on SQLite and on PostgreSQL"
+else
+  say "PostgreSQL not available: database tests run on SQLite only"
+fi
+
+say "ruff check"
+.venv/bin/ruff check src tests bench
+say "ruff format --check"
+.venv/bin/ruff format --check src tests bench
+say "mypy --strict src"
+.venv/bin/mypy --strict src
+say "pytest"
+.venv/bin/pytest "$@"
