@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=0, description="Sandbox workers started by `accord serve`"
     )
+    log_checkpoint_entries: int = Field(
+        default=1000, ge=1, description="Sign a log checkpoint after this many new entries"
+    )
+    log_checkpoint_seconds: int = Field(
+        default=60, ge=1, description="...or once the last one is this old and entries are new"
+    )
 
     @field_validator("base_url")
     @classmethod

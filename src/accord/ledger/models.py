@@ -1,11 +1,19 @@
-"""Ledger tables: the public entries and the private records their digests cover."""
+"""Ledger tables: the public entries (with the tree's hashes), checkpoints, and private records.
+
+Every complete subtree hash of the Merkle tree is stored in the row of the entry that completes
+it: the row of entry ``i`` holds its leaf hash and, in ``nodes``, the hashes of levels 1 to
+``t`` that appending it completed (``t`` = the number of trailing one bits of ``i``), level 1
+first. Node ``(level, n)`` is therefore found in row ``(n + 1) * 2**level - 1``. This is the
+order in which RFC 6962 logs produce hashes (golang.org/x/mod's ``StoredHashIndex``); it makes
+the tree one row per append, written in the same statement as the entry.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db import Base, UTCDateTime
@@ -19,6 +27,10 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     entry: Mapped[bytes] = mapped_column(LargeBinary)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    nodes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Interior hashes this entry completed, level 1 upwards (NULL when it completed none)."""
+    dataset: Mapped[str | None] = mapped_column(String(40), index=True)
+    """The ``dataset`` public field, so that the log can be searched by dataset."""
 
 
 class LedgerRecord(Base):
@@ -28,3 +40,14 @@ class LedgerRecord(Base):
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LedgerCheckpoint(Base):
+    """A signed tree head, kept forever: the C2SP signed note and what it says."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text)

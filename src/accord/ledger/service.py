@@ -1,22 +1,45 @@
-"""Appending to the transparency log inside the caller's transaction (DESIGN.md rule 1)."""
+"""The transparency log's operations: append inside the caller's transaction (DESIGN.md rule 1),
+sign checkpoints, and read entries, tiles and proofs back.
+
+Appends are serialised: the first append of a transaction takes the log's lock (a PostgreSQL
+transaction-scoped advisory lock; on SQLite the write lock every write transaction takes with
+``BEGIN IMMEDIATE``), then reads the tree's right edge once. Later appends in the same
+transaction reuse it, so an append costs two row inserts and about two hashes. The cached edge
+is dropped when the transaction or a savepoint ends, and read again on the next append.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-import rfc8785
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, insert, select, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session, SessionTransaction
 
 from accord.clock import rfc3339
+from accord.errors import InvalidInput, NotFound
+from accord.ledger import merkle
+from accord.ledger.canonical import canonical_json
+from accord.ledger.checkpoint import Checkpoint, sign_checkpoint
 from accord.ledger.events import Event
-from accord.ledger.models import LedgerEntry, LedgerRecord
-from accord.node import node_of
+from accord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerRecord
+from accord.ledger.note import Signer, Verifier
+from accord.ledger.tiles import ENTRIES, TILE_WIDTH, Tile, encode_bundle, encode_hashes
+from accord.node import NodeContext, node_of
 
-# Any constant works; every writer takes the same PostgreSQL advisory lock before appending.
+MAX_ENTRY_BYTES = 16 * 1024
+"""An entry is a small public summary; bundles could carry up to 65,535 bytes."""
+
 _APPEND_LOCK = 0x0ACC0D
+_WRITER = "accord.ledger.writer"
+_EVENT_TYPE = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9_-]*){2,}$")
+_HASH = merkle.HASH_SIZE
 
 
 def append(session: Session, event: Event) -> int:
@@ -25,35 +48,30 @@ def append(session: Session, event: Event) -> int:
     Runs in the caller's transaction: the entry commits or rolls back with the change it logs.
     """
     node = node_of(session)
-    _serialise_appends(session)
-    seq = _next_seq(session)
+    writer = _writer(session, node)
+    seq = writer.frontier.size
     now = node.clock.now()
     record = _full_record(event, seq)
-    entry = {
-        "seq": seq,
-        "time": rfc3339(now),
-        "type": event.type,
-        "node": node.identity.node_id,
-        "subjects": {
-            role: pseudonym(node.pseudonym_key, pid)
-            for role, pid in event.subjects.items()
-        },
-        "public": dict(event.public),
-        "record_sha256": hashlib.sha256(rfc8785.dumps(record)).hexdigest(),
-    }
-    entry_bytes = rfc8785.dumps(entry)
-    leaf_hash = hashlib.sha256(b"\x00" + entry_bytes).digest()
-    session.add(
-        LedgerEntry(
-            seq=seq,
-            event_type=event.type,
-            created_at=now,
-            entry=entry_bytes,
-            leaf_hash=leaf_hash,
-        )
+    entry_bytes = canonical_json(
+        {
+            "seq": seq,
+            "time": rfc3339(now),
+            "type": event.type,
+            "node": node.identity.node_id,
+            "subjects": {
+                role: pseudonym(node.pseudonym_key, pid) for role, pid in record["subjects"].items()
+            },
+            "public": record["public"],
+            "record_sha256": hashlib.sha256(canonical_json(record)).hexdigest(),
+        }
     )
-    session.add(LedgerRecord(seq=seq, record=record))
-    session.flush()
+    if len(entry_bytes) > MAX_ENTRY_BYTES:
+        raise ValueError(f"{event.type}: entry of {len(entry_bytes)} bytes; public fields too big")
+    completed = writer.frontier.append(merkle.leaf_hash(entry_bytes))
+    writer.insert_entry(seq, event.type, now, entry_bytes, completed, record["public"])
+    writer.insert_record(seq, record)
+    if writer.checkpoint_due(now, node):
+        _issue_checkpoint(session, node, writer, now)
     return seq
 
 
@@ -62,22 +80,342 @@ def pseudonym(key: bytes, person_id: str) -> str:
     return "psn_" + hmac.new(key, person_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def log_origin(node: NodeContext) -> str:
+    return node.identity.log_origin
+
+
+def signer(node: NodeContext) -> Signer:
+    """The node's key as the log's checkpoint signer (key name = origin)."""
+    return Signer(log_origin(node), node.signing_key)
+
+
+def verifier(node: NodeContext) -> Verifier:
+    return signer(node).verifier
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+
+
+def checkpoint_if_due(session: Session) -> LedgerCheckpoint | None:
+    """Sign a checkpoint if entries are uncovered and the policy says it is time (or none exists).
+
+    For a periodic job or a reader that finds the newest checkpoint stale; appends issue
+    checkpoints themselves.
+    """
+    node = node_of(session)
+    writer = _writer(session, node)
+    now = node.clock.now()
+    if writer.checkpoint_size is not None and not writer.checkpoint_due(now, node):
+        return None
+    return _issue_checkpoint(session, node, writer, now)
+
+
+def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
+    return session.scalars(
+        select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
+    ).first()
+
+
+def checkpoints(
+    session: Session, *, after: int = -1, limit: int = 100
+) -> Sequence[LedgerCheckpoint]:
+    """Checkpoints by size, oldest first, from the first one larger than ``after``."""
+    stmt = (
+        select(LedgerCheckpoint)
+        .where(LedgerCheckpoint.size > after)
+        .order_by(LedgerCheckpoint.size)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def _issue_checkpoint(
+    session: Session, node: NodeContext, writer: _Writer, now: datetime
+) -> LedgerCheckpoint:
+    size = writer.frontier.size
+    if size == writer.checkpoint_size:
+        raise RuntimeError("a checkpoint for this size exists already")
+    root = writer.frontier.root()
+    note = sign_checkpoint(Checkpoint(log_origin(node), size, root), signer(node))
+    values = {"size": size, "root_hash": root, "issued_at": now, "note": note}
+    session.execute(insert(LedgerCheckpoint).values(**values))
+    writer.checkpoint_size, writer.checkpoint_time = size, now
+    return LedgerCheckpoint(**values)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def tree_size(session: Session) -> int:
+    """Entries committed (or appended by this transaction)."""
+    last = session.scalar(select(func.max(LedgerEntry.seq)))
+    return 0 if last is None else int(last) + 1
+
+
+def get_entry(session: Session, seq: int) -> LedgerEntry:
+    row = session.get(LedgerEntry, seq)
+    if row is None:
+        raise NotFound(f"the log has no entry {seq}", code="ledger.entry-not-found")
+    return row
+
+
+def find_leaf(session: Session, leaf_hash: bytes) -> int:
+    seq = session.scalar(select(LedgerEntry.seq).where(LedgerEntry.leaf_hash == leaf_hash))
+    if seq is None:
+        raise NotFound("no entry has this leaf hash", code="ledger.entry-not-found")
+    return int(seq)
+
+
+def list_entries(
+    session: Session,
+    *,
+    start: int = 0,
+    limit: int = 50,
+    newest_first: bool = False,
+    event_type: str | None = None,
+    dataset: str | None = None,
+) -> Sequence[LedgerEntry]:
+    """Entries from ``start`` (inclusive) upwards, or downwards when ``newest_first``."""
+    stmt = select(LedgerEntry)
+    if event_type:
+        stmt = stmt.where(LedgerEntry.event_type == event_type)
+    if dataset:
+        stmt = stmt.where(LedgerEntry.dataset == dataset)
+    if newest_first:
+        stmt = stmt.where(LedgerEntry.seq <= start).order_by(LedgerEntry.seq.desc())
+    else:
+        stmt = stmt.where(LedgerEntry.seq >= start).order_by(LedgerEntry.seq)
+    return session.scalars(stmt.limit(limit)).all()
+
+
+def get_record(session: Session, seq: int) -> dict[str, Any]:
+    """The private record behind entry ``seq`` (callers check the reader may see it)."""
+    row = session.get(LedgerRecord, seq)
+    if row is None:
+        raise NotFound(f"the log has no record {seq}", code="ledger.entry-not-found")
+    return row.record
+
+
+def root_hash(session: Session, size: int) -> bytes:
+    _check_size(session, size)
+    return merkle.root(size, DatabaseHashes(session))
+
+
+def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
+    _check_size(session, size)
+    if not 0 <= index < size:
+        raise InvalidInput(
+            f"entry {index} is not in a tree of {size} entries",
+            code="ledger.index-out-of-range",
+        )
+    return merkle.inclusion_proof(index, size, DatabaseHashes(session))
+
+
+def consistency_proof(session: Session, old_size: int, new_size: int) -> list[bytes]:
+    _check_size(session, new_size)
+    if not 0 <= old_size <= new_size:
+        raise InvalidInput(
+            f"a tree of {old_size} entries cannot precede one of {new_size}",
+            code="ledger.sizes-out-of-order",
+        )
+    return merkle.consistency_proof(old_size, new_size, DatabaseHashes(session))
+
+
+def tile_body(session: Session, tile: Tile) -> bytes:
+    """The bytes of a tile or entry bundle; NotFound unless the tree is large enough for it."""
+    size = tree_size(session)
+    first = tile.index * TILE_WIDTH
+    if (first + tile.width) << tile.tree_level > size:
+        raise NotFound(f"the log has no {tile.path()} yet", code="ledger.tile-not-found")
+    if tile.level == ENTRIES:
+        rows = session.scalars(
+            select(LedgerEntry.entry)
+            .where(LedgerEntry.seq >= first, LedgerEntry.seq < first + tile.width)
+            .order_by(LedgerEntry.seq)
+        ).all()
+        return encode_bundle(rows)
+    return encode_hashes(DatabaseHashes(session).node_hashes(tile.nodes()))
+
+
+def iter_entries(session: Session, start: int, end: int, *, chunk: int = 4096) -> Iterator[bytes]:
+    """The entries ``start`` to ``end - 1`` in order, read ``chunk`` rows at a time."""
+    while start < end:
+        stop = min(end, start + chunk)
+        rows = session.scalars(
+            select(LedgerEntry.entry)
+            .where(LedgerEntry.seq >= start, LedgerEntry.seq < stop)
+            .order_by(LedgerEntry.seq)
+        ).all()
+        yield from rows
+        start = stop
+
+
+def _check_size(session: Session, size: int) -> None:
+    current = tree_size(session)
+    if not 0 <= size <= current:
+        raise InvalidInput(
+            f"the log has {current} entries, not {size}", code="ledger.size-out-of-range"
+        )
+
+
+class DatabaseHashes:
+    """The stored tree as a :class:`merkle.HashSource`: one query for any set of nodes."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def node_hashes(self, nodes: Sequence[merkle.Node]) -> list[bytes]:
+        seqs = {((n + 1) << level) - 1 for level, n in nodes}
+        rows = {
+            seq: (leaf, stored or b"")
+            for seq, leaf, stored in self.session.execute(
+                select(LedgerEntry.seq, LedgerEntry.leaf_hash, LedgerEntry.nodes).where(
+                    LedgerEntry.seq.in_(seqs)
+                )
+            )
+        }
+        return [self._hash(rows, level, n) for level, n in nodes]
+
+    @staticmethod
+    def _hash(rows: dict[int, tuple[bytes, bytes]], level: int, n: int) -> bytes:
+        seq = ((n + 1) << level) - 1
+        if seq not in rows:
+            raise merkle.ProofError(f"the log has no entry {seq} (node {level}/{n})")
+        leaf, stored = rows[seq]
+        h = leaf if level == 0 else stored[(level - 1) * _HASH : level * _HASH]
+        if len(h) != _HASH:
+            raise merkle.ProofError(f"entry {seq} does not hold the hash of node {level}/{n}")
+        return bytes(h)
+
+
+# --- the writer: one per transaction -----------------------------------------------------------
+
+
+@dataclass
+class _Writer:
+    """The tree's right edge and the last checkpoint, valid while this transaction holds the
+    log's lock; plus the raw cursor that inserts rows without ORM overhead."""
+
+    frontier: merkle.Frontier
+    checkpoint_size: int | None
+    checkpoint_time: datetime | None
+    cursor: Any
+    sql: _Statements
+
+    def insert_entry(
+        self,
+        seq: int,
+        event_type: str,
+        now: datetime,
+        entry: bytes,
+        completed: list[tuple[int, int, bytes]],
+        public: dict[str, Any],
+    ) -> None:
+        interior = b"".join(h for _, _, h in completed[1:]) or None
+        dataset = public.get("dataset")
+        if not (isinstance(dataset, str) and len(dataset) <= 40):
+            dataset = None
+        self.cursor.execute(
+            self.sql.entry,
+            (
+                seq,
+                event_type,
+                self.sql.time(now),
+                entry,
+                completed[0][2],
+                interior,
+                dataset,
+            ),
+        )
+
+    def insert_record(self, seq: int, record: dict[str, Any]) -> None:
+        self.cursor.execute(self.sql.record, (seq, self.sql.json(record)))
+
+    def checkpoint_due(self, now: datetime, node: NodeContext) -> bool:
+        settings = node.settings
+        uncovered = self.frontier.size - (self.checkpoint_size or 0)
+        if self.checkpoint_size is None or self.checkpoint_time is None:
+            return True
+        if uncovered >= settings.log_checkpoint_entries:
+            return True
+        interval = timedelta(seconds=settings.log_checkpoint_seconds)
+        return uncovered > 0 and now - self.checkpoint_time >= interval
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """INSERTs in the driver's own parameter style, with the columns' bind conversions."""
+
+    entry: str
+    record: str
+    time: Any
+    json: Any
+
+    @classmethod
+    def for_dialect(cls, dialect: Dialect) -> _Statements:
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        entries, records = LedgerEntry.__table__, LedgerRecord.__table__
+        time = entries.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+        json = records.c.record.type.dialect_impl(dialect).bind_processor(dialect)
+        return cls(
+            entry=_INSERT_ENTRY.replace("?", mark),
+            record=_INSERT_RECORD.replace("?", mark),
+            time=time or (lambda v: v),
+            json=json or (lambda v: v),
+        )
+
+
+_INSERT_ENTRY = (
+    "INSERT INTO ledger_entries (seq, event_type, created_at, entry, leaf_hash, nodes, dataset)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_RECORD = "INSERT INTO ledger_records (seq, record) VALUES (?, ?)"
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _writer(session: Session, node: NodeContext) -> _Writer:
+    # Asking for the connection also opens a savepoint the caller began (SQLAlchemy emits
+    # SAVEPOINT lazily), so that rows written through the raw cursor land inside it.
+    connection = session.connection()
+    writer = session.info.get(_WRITER)
+    if isinstance(writer, _Writer):
+        return writer
+    session.flush()
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
+    elif connection.get_execution_options().get("accord_readonly"):
+        raise RuntimeError("ledger.append needs a session opened for writing")
+    size = tree_size(session)
+    last = latest_checkpoint(session)
+    sql = _STATEMENTS.get(dialect.name)
+    if sql is None:
+        sql = _STATEMENTS[dialect.name] = _Statements.for_dialect(dialect)
+    writer = _Writer(
+        frontier=merkle.Frontier.load(size, DatabaseHashes(session)),
+        checkpoint_size=last.size if last else None,
+        checkpoint_time=last.issued_at if last else None,
+        cursor=connection.connection.dbapi_connection.cursor(),  # type: ignore[union-attr]
+        sql=sql,
+    )
+    session.info[_WRITER] = writer
+    return writer
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writer(session: Session, transaction: SessionTransaction) -> None:
+    """The lock, and what was read under it, last as long as the transaction or savepoint."""
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_WRITER, None)
+
+
 def _full_record(event: Event, seq: int) -> dict[str, Any]:
+    if not _EVENT_TYPE.match(event.type):
+        raise ValueError(f"event type {event.type!r} is not <domain>.<noun>.<past participle>")
     return {
         "seq": seq,
         "type": event.type,
-        "subjects": dict(event.subjects),
+        "subjects": {role: pid for role, pid in event.subjects.items() if pid is not None},
         "public": dict(event.public),
         "record": dict(event.record),
     }
-
-
-def _serialise_appends(session: Session) -> None:
-    """PostgreSQL: a transaction-scoped advisory lock; SQLite transactions hold the write lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _APPEND_LOCK})
-
-
-def _next_seq(session: Session) -> int:
-    last = session.scalar(select(func.max(LedgerEntry.seq)))
-    return 0 if last is None else int(last) + 1
