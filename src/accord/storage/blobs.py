@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -70,6 +71,14 @@ class BlobStore(Protocol):
 
     def open_writer(self) -> BlobWriter:
         """A writer for a new blob, under a temporary name until committed."""
+        ...
+
+    def import_file(self, path: Path, sha256: str) -> bool:
+        """Move a fsynced, verified local file in as blob ``sha256``; False if it existed.
+
+        The local store renames ``path`` (same file system) or copies it; S3 uploads it straight
+        under its final key (an object appears only once complete). ``path`` is gone afterwards.
+        """
         ...
 
 
@@ -157,6 +166,36 @@ class LocalBlobStore:
     def open_writer(self) -> LocalBlobWriter:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         return LocalBlobWriter(self, self.tmp_dir / f"{secrets.token_hex(16)}.part")
+
+    def import_file(self, path: Path, sha256: str) -> bool:
+        target = self.path_of(sha256)
+        if target.is_file():
+            path.unlink()
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.chmod(path, 0o444)
+            os.replace(path, target)
+        except OSError as error:
+            if error.errno != errno.EXDEV:
+                raise
+            self._copy_in(path, sha256)
+            return True
+        _fsync_dir(target.parent)
+        return True
+
+    def _copy_in(self, path: Path, sha256: str) -> None:
+        """Another file system: copy through a writer (temporary name, fsync, rename)."""
+        writer = self.open_writer()
+        try:
+            with path.open("rb") as source:
+                while chunk := source.read(DEFAULT_CHUNK):
+                    writer.write(chunk)
+            writer.commit(sha256)
+        except BaseException:
+            writer.abort()
+            raise
+        path.unlink()
 
 
 def _read_file(handle: FileIO, start: int, end: int | None, chunk_size: int) -> Iterator[bytes]:

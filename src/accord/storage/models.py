@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db import Base, UTCDateTime
@@ -12,6 +12,7 @@ from accord.db import Base, UTCDateTime
 
 class Upload(Base):
     __tablename__ = "uploads"
+    __table_args__ = (Index("ix_uploads_state", "state", "expires_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner_user_id: Mapped[str] = mapped_column(

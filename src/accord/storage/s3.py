@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
@@ -37,6 +38,7 @@ class S3Client(Protocol):
     def upload_part(self, **kwargs: Any) -> dict[str, Any]: ...
     def complete_multipart_upload(self, **kwargs: Any) -> dict[str, Any]: ...
     def abort_multipart_upload(self, **kwargs: Any) -> dict[str, Any]: ...
+    def upload_file(self, Filename: str, Bucket: str, Key: str) -> None: ...
     def copy(self, CopySource: dict[str, str], Bucket: str, Key: str) -> None: ...
 
 
@@ -121,6 +123,16 @@ class S3BlobStore:
                 return iter(())
             raise
         return _stream_body(answer["Body"], chunk_size)
+
+    def import_file(self, path: Path, sha256: str) -> bool:
+        target = self.key_of(sha256)
+        if self._head(target) is None:
+            self.client.upload_file(str(path), self.location.bucket, target)
+            created = True
+        else:
+            created = False
+        path.unlink()
+        return created
 
     def open_writer(self) -> S3BlobWriter:
         return S3BlobWriter(self, f"{self.location.prefix}tmp/{secrets.token_hex(16)}")

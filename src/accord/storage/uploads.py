@@ -1,30 +1,265 @@
-"""Resumable uploads (tus 1.0.0): rows in ``uploads``, bytes staged until the upload completes.
+"""Resumable uploads: create, append, complete, terminate and expire (tus 1.0.0 semantics).
 
-The HTTP protocol lives in ``accord.storage.api``; this module holds the operations it calls.
+Rows live in ``uploads`` (owned by the creating user); bytes are staged in one local file per
+upload (``accord.storage.staging``). When the last byte arrives the staged file's size and
+SHA-256 are checked and it is moved into the blob store. Creation, completion, failure,
+termination and expiry are logged (DESIGN.md rule 1); the byte offset of an upload in progress
+is transient progress and is not. The HTTP side is ``accord.storage.api``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+import threading
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from accord.errors import Conflict, NotFound
-from accord.storage.blobs import BlobInfo
+import anyio.to_thread
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from starlette.requests import ClientDisconnect
+
+from accord import ledger
+from accord.errors import Conflict, Gone, InvalidInput, NotFound
+from accord.ids import new_id
+from accord.node import NodeContext, node_of
+from accord.storage.blobs import BlobInfo, LocalBlobStore, blob_store_of
+from accord.storage.ingest import check_declared, sha256_mismatch
 from accord.storage.models import Upload
+from accord.storage.paths import safe_file_path
+from accord.storage.staging import Appender, UploadStaging
+
+UPLOAD_TTL = timedelta(hours=24)
+BATCH_BYTES = 1 << 20
+
+
+class UploadState(StrEnum):
+    RECEIVING = "receiving"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class NewUpload:
+    """A validated creation request: total length and what the metadata declared."""
+
+    length: int
+    filename: str | None = None
+    media_type: str | None = None
+    expected_sha256: str | None = None
+    metadata: dict[str, str] | None = None
+
+
+def create_upload(session: Session, owner_user_id: str, request: NewUpload) -> Upload:
+    """Creation: a row and an empty staged file; refuses oversize, bad names, bad digests."""
+    node = node_of(session)
+    check_declared(request.expected_sha256, request.length, node.settings.max_upload_bytes)
+    filename = safe_file_path(request.filename) if request.filename is not None else None
+    now = node.clock.now()
+    upload = Upload(
+        id=new_id("up"),
+        owner_user_id=owner_user_id,
+        length=request.length,
+        offset=0,
+        state=UploadState.RECEIVING,
+        expected_sha256=request.expected_sha256,
+        filename=filename,
+        media_type=request.media_type,
+        upload_metadata=request.metadata or {},
+        created_at=now,
+        updated_at=now,
+        expires_at=now + UPLOAD_TTL,
+    )
+    session.add(upload)
+    staging_of(node).create(upload.id)
+    ledger.append(
+        session,
+        ledger.Event(
+            type="storage.upload.created",
+            subjects={"actor": owner_user_id},
+            public={"upload": upload.id, "length": upload.length},
+            record={"filename": filename, "media_type": request.media_type},
+        ),
+    )
+    return upload
+
+
+def get_upload(session: Session, upload_id: str, owner_user_id: str) -> Upload:
+    """The caller's own upload; anyone else's is ``NotFound`` (no access by guessing an id)."""
+    upload = session.get(Upload, upload_id)
+    if upload is None or upload.owner_user_id != owner_user_id:
+        raise NotFound(f"no upload {upload_id[:60]} of yours", code="storage.upload-missing")
+    return upload
 
 
 def completed_upload(session: Session, upload_id: str, owner_user_id: str) -> BlobInfo:
     """The blob a finished upload of ``owner_user_id`` produced.
 
-    ``NotFound(storage.upload-missing)`` for unknown uploads and uploads of someone else (no
-    access by guessing an id); ``Conflict(storage.upload-incomplete)`` while bytes are missing.
+    ``NotFound(storage.upload-missing)`` for unknown uploads and uploads of someone else;
+    ``Conflict(storage.upload-incomplete)`` while bytes are missing or after a failed check.
     """
-    upload = session.get(Upload, upload_id)
-    if upload is None or upload.owner_user_id != owner_user_id:
-        raise NotFound(f"no upload {upload_id[:60]} of yours", code="storage.upload-missing")
-    if upload.state != "complete" or upload.sha256 is None:
+    upload = get_upload(session, upload_id, owner_user_id)
+    if upload.state != UploadState.COMPLETE or upload.sha256 is None:
         raise Conflict(
-            f"upload {upload_id} has {upload.offset} of {upload.length} bytes",
+            f"upload {upload_id} has {upload.offset} of {upload.length} bytes ({upload.state})",
             code="storage.upload-incomplete",
             hint="resume the upload (tus PATCH) until all bytes are sent",
         )
     return BlobInfo(upload.sha256, upload.length)
+
+
+def check_receiving(upload: Upload, offset: int, now: datetime) -> None:
+    """Core §PATCH: the upload takes bytes and ``offset`` is where it stands (else 409/410)."""
+    if upload.state == UploadState.FAILED:
+        raise Gone(f"upload {upload.id} failed its checks", code="storage.upload-failed")
+    if upload.expires_at <= now and upload.state == UploadState.RECEIVING:
+        raise Gone(f"upload {upload.id} expired", code="storage.upload-expired")
+    if offset != upload.offset:
+        raise Conflict(
+            f"upload {upload.id} stands at offset {upload.offset}, not {offset}",
+            code="storage.upload-offset",
+            hint="ask for the current offset (HEAD) and send the bytes from there",
+            extra={"offset": upload.offset},
+        )
+
+
+async def append_chunks(session: Session, upload: Upload, chunks: AsyncIterator[bytes]) -> Upload:
+    """Core §PATCH: stream ``chunks`` onto the upload, record the new offset, complete at end.
+
+    The database transaction is closed while bytes flow (SQLite's write lock is not held for
+    the length of a transfer). A client that disconnects keeps the bytes that arrived.
+    """
+    node = node_of(session)
+    staging = staging_of(node)
+    start = upload.offset
+    session.commit()
+    with staging.appending(upload.id, start) as appender:
+        disconnected = await _receive(appender, chunks, upload.length)
+    await anyio.to_thread.run_sync(_record_progress, session, upload, start, appender)
+    if disconnected:
+        raise ClientDisconnect
+    if upload.offset == upload.length:
+        await anyio.to_thread.run_sync(_complete, session, upload, appender)
+    return upload
+
+
+async def _receive(appender: Appender, chunks: AsyncIterator[bytes], length: int) -> bool:
+    """Write chunks in batches off the event loop; True if the client went away."""
+    batch = bytearray()
+    try:
+        async for chunk in chunks:
+            if appender.offset + len(batch) + len(chunk) > length:
+                raise _beyond_length(length)
+            batch += chunk
+            if len(batch) >= BATCH_BYTES:
+                await anyio.to_thread.run_sync(appender.write, bytes(batch))
+                batch.clear()
+    except ClientDisconnect:
+        await anyio.to_thread.run_sync(appender.write, bytes(batch))
+        return True
+    await anyio.to_thread.run_sync(appender.write, bytes(batch))
+    return False
+
+
+def _beyond_length(length: int) -> InvalidInput:
+    return InvalidInput(
+        f"the bytes sent go beyond the upload's declared length of {length}",
+        code="storage.size-mismatch",
+        hint="declare the exact file size in Upload-Length",
+    )
+
+
+def _record_progress(session: Session, upload: Upload, start: int, appender: Appender) -> None:
+    now = node_of(session).clock.now()
+    result = session.execute(
+        update(Upload)
+        .where(Upload.id == upload.id, Upload.offset == start)
+        .values(offset=appender.offset, updated_at=now, expires_at=now + UPLOAD_TTL)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(f"upload {upload.id} moved on meanwhile", code="storage.upload-offset")
+    session.commit()
+    session.refresh(upload)
+    staging_of(node_of(session)).remember(upload.id, appender)
+
+
+def _complete(session: Session, upload: Upload, appender: Appender) -> None:
+    """Verify the whole file's digest, move it into the blob store, log the outcome."""
+    node = node_of(session)
+    staging = staging_of(node)
+    sha256 = appender.digest.hexdigest()
+    if upload.expected_sha256 is not None and sha256 != upload.expected_sha256:
+        staging.discard(upload.id)
+        _finish(session, upload, UploadState.FAILED, None)
+        raise sha256_mismatch(upload.expected_sha256, sha256)
+    blob_store_of(node).import_file(staging.path_of(upload.id), sha256)
+    staging.forget(upload.id)
+    _finish(session, upload, UploadState.COMPLETE, sha256)
+
+
+def _finish(session: Session, upload: Upload, state: UploadState, sha256: str | None) -> None:
+    upload.state = state
+    upload.sha256 = sha256
+    upload.updated_at = node_of(session).clock.now()
+    ledger.append(
+        session,
+        ledger.Event(
+            type=f"storage.upload.{'completed' if sha256 else 'failed'}",
+            subjects={"actor": upload.owner_user_id},
+            public={"upload": upload.id, "size": upload.length},
+            record={"sha256": sha256, "expected_sha256": upload.expected_sha256},
+        ),
+    )
+    session.commit()
+
+
+def terminate_upload(session: Session, upload: Upload) -> None:
+    """Termination: forget the upload and its staged bytes (a stored blob stays)."""
+    staging_of(node_of(session)).discard(upload.id)
+    session.delete(upload)
+    ledger.append(
+        session,
+        ledger.Event(
+            type="storage.upload.terminated",
+            subjects={"actor": upload.owner_user_id},
+            public={"upload": upload.id},
+        ),
+    )
+
+
+def expire_uploads(session: Session, now: datetime) -> int:
+    """Expiration: drop unfinished uploads past ``expires_at`` and their staged bytes."""
+    staging = staging_of(node_of(session))
+    expired = session.scalars(
+        select(Upload).where(Upload.state == UploadState.RECEIVING, Upload.expires_at <= now)
+    ).all()
+    for upload in expired:
+        staging.discard(upload.id)
+        session.delete(upload)
+        ledger.append(
+            session,
+            ledger.Event(type="storage.upload.expired", public={"upload": upload.id}),
+        )
+    return len(expired)
+
+
+_STAGING: weakref.WeakKeyDictionary[NodeContext, UploadStaging] = weakref.WeakKeyDictionary()
+_STAGING_LOCK = threading.Lock()
+
+
+def staging_of(node: NodeContext) -> UploadStaging:
+    """Staging beside local blobs (so completion is a rename), else ``<data_dir>/uploads``."""
+    with _STAGING_LOCK:
+        staging = _STAGING.get(node)
+        if staging is None:
+            store = blob_store_of(node)
+            root = (
+                store.root / ".uploads"
+                if isinstance(store, LocalBlobStore)
+                else node.settings.data_dir / "uploads"
+            )
+            staging = _STAGING[node] = UploadStaging(root)
+        return staging

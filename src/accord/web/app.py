@@ -15,6 +15,7 @@ from accord import __version__
 from accord.config import load_settings
 from accord.identity import api as identity_api
 from accord.node import NodeContext, read_identity
+from accord.storage import api as storage_api
 from accord.web import pages, problems, system
 from accord.web.middleware import BodyLimit, SecurityHeaders
 
@@ -26,6 +27,7 @@ SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
 ROUTERS: list[APIRouter] = [
     system.router,
     identity_api.router,
+    storage_api.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
@@ -33,7 +35,7 @@ DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = []
 # Mounted static folders: public by declaration (the route audit test reads this).
 PUBLIC_MOUNTS = ("/static", "/static/swagger")
 # Path prefixes whose bodies may exceed the default limit (they stream and check their own).
-UPLOAD_PREFIXES: list[str] = []
+UPLOAD_PREFIXES: list[str] = [storage_api.PREFIX]
 
 
 def create_app(node: NodeContext) -> FastAPI:
