@@ -19,6 +19,7 @@ from accord.agreements.document import (
     AgreementDocument,
     Constraint,
     Modifier,
+    OdrlPolicy,
     PurposeConstraint,
     Tier,
 )
@@ -101,11 +102,16 @@ def check_agreement(document: AgreementDocument, vocabulary: Vocabulary) -> None
     problems = [
         *_licence(document),
         *_duo(document, vocabulary),
-        *_odrl(document, vocabulary),
+        *check_policy(document.odrl, vocabulary),
         *_contradictions(document, vocabulary),
     ]
     if problems:
         raise AgreementInvalid(problems)
+
+
+def check_policy(policy: OdrlPolicy, vocabulary: Vocabulary) -> list[Problem]:
+    """Problems of an ODRL section: operand arity, purpose terms, contradictory rules."""
+    return [*_odrl(policy, vocabulary), *_rule_contradictions(policy)]
 
 
 def location(parts: Sequence[int | str]) -> str:
@@ -186,10 +192,10 @@ def _modifier_parameters(
             yield _not_a(code, "research type", f"{where}.research_types[{index}]")
 
 
-def _odrl(document: AgreementDocument, vocabulary: Vocabulary) -> Iterator[Problem]:
+def _odrl(policy: OdrlPolicy, vocabulary: Vocabulary) -> Iterator[Problem]:
     rules: list[tuple[str, int, tuple[Constraint, ...]]] = [
-        *(("permissions", i, r.constraints) for i, r in enumerate(document.odrl.permissions)),
-        *(("prohibitions", i, r.constraints) for i, r in enumerate(document.odrl.prohibitions)),
+        *(("permissions", i, r.constraints) for i, r in enumerate(policy.permissions)),
+        *(("prohibitions", i, r.constraints) for i, r in enumerate(policy.prohibitions)),
     ]
     for kind, number, constraints in rules:
         for index, constraint in enumerate(constraints):
@@ -224,7 +230,6 @@ def _contradictions(document: AgreementDocument, vocabulary: Vocabulary) -> Iter
     yield from _export_contradictions(document)
     yield from _tier_contradictions(document, vocabulary)
     yield from _duo_contradictions(document, vocabulary)
-    yield from _rule_contradictions(document)
 
 
 def _export_contradictions(document: AgreementDocument) -> Iterator[Problem]:
@@ -280,11 +285,9 @@ def _duo_contradictions(document: AgreementDocument, vocabulary: Vocabulary) -> 
             )
 
 
-def _rule_contradictions(document: AgreementDocument) -> Iterator[Problem]:
-    unconditional = {
-        r.action: i for i, r in enumerate(document.odrl.permissions) if not r.constraints
-    }
-    for index, rule in enumerate(document.odrl.prohibitions):
+def _rule_contradictions(policy: OdrlPolicy) -> Iterator[Problem]:
+    unconditional = {r.action: i for i, r in enumerate(policy.permissions) if not r.constraints}
+    for index, rule in enumerate(policy.prohibitions):
         if not rule.constraints and rule.action in unconditional:
             yield _contradiction(
                 f"odrl.prohibitions[{index}]",
