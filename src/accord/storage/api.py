@@ -16,13 +16,16 @@ from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.node import node_of
 from accord.storage import tus, uploads
+from accord.storage.blobs import blob_store_of
 from accord.storage.models import Upload
+from accord.storage.responses import blob_response
 from accord.storage.schemas import UploadOut
 from accord.web.deps import NodeDep, SessionDep
 from accord.web.problems import problem_response
 from accord.web.security import require
 
 PREFIX = "/api/v1/uploads"
+DEFAULT_MEDIA_TYPE = "application/octet-stream"
 
 
 class TusRoute(APIRoute):
@@ -99,6 +102,22 @@ def head(upload_id: str, request: Request, session: SessionDep, principal: Uploa
 def read(upload_id: str, session: SessionDep, principal: Uploader) -> UploadOut:
     """The upload as JSON: state, offset and, once complete, the file's sha256."""
     return UploadOut.model_validate(uploads.get_upload(session, upload_id, principal.user_id))
+
+
+@router.get("/{upload_id}/content")
+def content(
+    upload_id: str, request: Request, session: SessionDep, node: NodeDep, principal: Uploader
+) -> Response:
+    """The bytes of one's own completed upload (to check them before they are published)."""
+    blob = uploads.completed_upload(session, upload_id, principal.user_id)
+    upload = uploads.get_upload(session, upload_id, principal.user_id)
+    return blob_response(
+        request,
+        blob_store_of(node),
+        blob,
+        media_type=upload.media_type or DEFAULT_MEDIA_TYPE,
+        filename=upload.filename or upload.id,
+    )
 
 
 @router.patch("/{upload_id}", status_code=204)

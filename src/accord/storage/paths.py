@@ -12,7 +12,7 @@ from accord.errors import FieldError, InvalidInput
 
 MAX_SEGMENT_BYTES = 255
 MAX_PATH_BYTES = 1024
-_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _JOINERS = frozenset({"\u200c", "\u200d"})
 
 
@@ -20,8 +20,8 @@ def safe_file_path(name: str) -> str:
     """The NFC-normalised relative POSIX path ``name``, or ``InvalidInput(storage.unsafe-path)``.
 
     Refused: empty names, absolute paths, backslashes, ``.`` or ``..`` segments, empty segments
-    (``a//b``, a trailing ``/``), NUL, control, format
-    and line separators (Unicode Cc, Cf, Cs, Zl, Zp, except the ZWNJ/ZWJ joiners),
+    (``a//b``, a trailing ``/``), NUL, control, format, private-use, unassigned and line
+    separator characters (Unicode Cc, Cf, Cs, Co, Cn, Zl, Zp; the ZWNJ/ZWJ joiners stay),
     segments over 255 bytes and paths over 1024 bytes of UTF-8.
     """
     path = unicodedata.normalize("NFC", name)
@@ -42,7 +42,7 @@ def _unsafe_reason(path: str) -> str | None:
     if len(path.encode()) > MAX_PATH_BYTES:
         return f"the path is longer than {MAX_PATH_BYTES} bytes"
     if any(_is_control(ch) for ch in path):
-        return "the name contains NUL or control characters"
+        return "the name contains NUL, control or unassigned characters"
     if "\\" in path:
         return "the name contains a backslash"
     if path.startswith("/"):
@@ -61,5 +61,5 @@ def _segment_reason(segment: str) -> str | None:
 
 
 def _is_control(ch: str) -> bool:
-    """Controls, format characters (bidi overrides), separators; ZWNJ/ZWJ stay (Persian, Indic)."""
+    """Controls, format (bidi overrides), unassigned, separators; ZWNJ/ZWJ stay (Persian)."""
     return ch not in _JOINERS and unicodedata.category(ch) in _CONTROL_CATEGORIES

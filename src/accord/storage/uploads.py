@@ -9,6 +9,7 @@ is transient progress and is not. The HTTP side is ``accord.storage.api``.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import AsyncIterator
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
 from accord import ledger
-from accord.errors import Conflict, Gone, InvalidInput, NotFound
+from accord.errors import Conflict, FieldError, Gone, InvalidInput, NotFound
 from accord.ids import new_id
 from accord.node import NodeContext, node_of
 from accord.storage.blobs import BlobInfo, LocalBlobStore, blob_store_of
@@ -32,6 +33,8 @@ from accord.storage.paths import safe_file_path
 from accord.storage.staging import Appender, UploadStaging
 
 UPLOAD_TTL = timedelta(hours=24)
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}"
+_MEDIA_TYPE = re.compile(f"{_TOKEN}/{_TOKEN}")
 BATCH_BYTES = 1 << 20
 
 
@@ -57,6 +60,7 @@ def create_upload(session: Session, owner_user_id: str, request: NewUpload) -> U
     node = node_of(session)
     check_declared(request.expected_sha256, request.length, node.settings.max_upload_bytes)
     filename = safe_file_path(request.filename) if request.filename is not None else None
+    media_type = checked_media_type(request.media_type)
     now = node.clock.now()
     upload = Upload(
         id=new_id("up"),
@@ -66,7 +70,7 @@ def create_upload(session: Session, owner_user_id: str, request: NewUpload) -> U
         state=UploadState.RECEIVING,
         expected_sha256=request.expected_sha256,
         filename=filename,
-        media_type=request.media_type,
+        media_type=media_type,
         upload_metadata=request.metadata or {},
         created_at=now,
         updated_at=now,
@@ -80,10 +84,23 @@ def create_upload(session: Session, owner_user_id: str, request: NewUpload) -> U
             type="storage.upload.created",
             subjects={"actor": owner_user_id},
             public={"upload": upload.id, "length": upload.length},
-            record={"filename": filename, "media_type": request.media_type},
+            record={"filename": filename, "media_type": media_type},
         ),
     )
     return upload
+
+
+def checked_media_type(value: str | None) -> str | None:
+    """RFC 9110 §8.3.1 ``type/subtype`` without parameters, lower-cased; else InvalidInput."""
+    if value is None or value == "":
+        return None
+    if _MEDIA_TYPE.fullmatch(value) is None:
+        raise InvalidInput(
+            f"{value[:80]!r} is not a media type like text/csv",
+            code="storage.bad-media-type",
+            errors=[FieldError("filetype", "expected type/subtype")],
+        )
+    return value.lower()
 
 
 def get_upload(session: Session, upload_id: str, owner_user_id: str) -> Upload:

@@ -1,0 +1,180 @@
+"""Storage fixtures: blob stores on a local dir and on a real S3 API (moto's standalone server),
+and real nodes (``accord serve``) with a steward's token, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from accord.config import Settings
+from accord.identity import schemas, service
+from accord.identity.permissions import Role
+from accord.identity.principal import local_operator
+from accord.node import NodeContext, read_identity
+from accord.storage.blobs import BlobStore, LocalBlobStore
+from accord.storage.s3 import S3BlobStore
+from tests.live import LiveNode, free_port, make_live_node
+
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's S3-compatible server as a subprocess on a free loopback port."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **AWS_ENV},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/moto-api/", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError("moto server did not start")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def s3_url(moto_endpoint: str, aws_env: None) -> str:
+    """``s3://<fresh bucket>/blobs?endpoint=…`` (the URL form of decision 0201)."""
+    bucket = f"accord-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(
+        Bucket=bucket
+    )
+    return f"s3://{bucket}/blobs?endpoint={moto_endpoint}"
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    """Each blob store implementation, empty."""
+    if request.param == "local":
+        return LocalBlobStore(tmp_path / "blobs")
+    return S3BlobStore.from_url(request.getfixturevalue("s3_url"))
+
+
+def leftovers(store: BlobStore) -> list[str]:
+    """Temporary or partial objects a store holds (there must be none after an ingest)."""
+    if isinstance(store, LocalBlobStore):
+        tmp = store.root / ".tmp"
+        return [p.name for p in tmp.iterdir()] if tmp.exists() else []
+    assert isinstance(store, S3BlobStore)
+    client = store.client
+    bucket, prefix = store.location.bucket, store.location.prefix
+    objects = client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}tmp/")  # type: ignore[attr-defined]
+    uploads = client.list_multipart_uploads(Bucket=bucket)  # type: ignore[attr-defined]
+    return [o["Key"] for o in objects.get("Contents", [])] + [
+        u["Key"] for u in uploads.get("Uploads", [])
+    ]
+
+
+def all_blobs(store: BlobStore) -> list[str]:
+    if isinstance(store, LocalBlobStore):
+        root = store.root / "sha256"
+        return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    assert isinstance(store, S3BlobStore)
+    answer = store.client.list_objects_v2(  # type: ignore[attr-defined]
+        Bucket=store.location.bucket, Prefix=f"{store.location.prefix}sha256/"
+    )
+    return sorted(o["Key"].rsplit("/", 1)[-1] for o in answer.get("Contents", []))
+
+
+@dataclass
+class ServedNode:
+    """A real ``accord serve`` process and a steward's API token for it."""
+
+    live: LiveNode
+    token: str
+
+    @property
+    def url(self) -> str:
+        return self.live.url
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Tus-Resumable": "1.0.0"}
+
+    @property
+    def pid(self) -> int:
+        assert self.live.process is not None
+        return self.live.process.pid
+
+
+def serve_node(data_dir: Path, database_url: str, extra_env: dict[str, str]) -> ServedNode:
+    live = make_live_node(data_dir, database_url=database_url, extra_env=extra_env)
+    live.init()
+    token = steward_token(data_dir, database_url, extra_env)
+    live.start()
+    return ServedNode(live, token)
+
+
+def steward_token(data_dir: Path, database_url: str, extra_env: dict[str, str]) -> str:
+    """A steward and an API token, created in the node's own database."""
+    settings = Settings(data_dir=data_dir, database_url=database_url, **_settings_env(extra_env))
+    identity = read_identity(data_dir)
+    assert identity is not None
+    node = NodeContext(settings, identity)
+    try:
+        with node.session() as session:
+            user, _ = service.create_user(
+                session,
+                local_operator(),
+                schemas.UserCreate(
+                    name="Steward",
+                    email=f"steward-{uuid.uuid4().hex[:8]}@example.org",
+                    country="CH",
+                    roles=[Role.STEWARD],
+                    password="a-long-steward-password",
+                ),
+            )
+            secret, _ = service.create_token(
+                session, local_operator(), user.id, schemas.TokenCreate(name="tests")
+            )
+            session.commit()
+            return secret
+    finally:
+        node.engine.dispose()
+
+
+def _settings_env(extra_env: dict[str, str]) -> dict[str, str]:
+    url = extra_env.get("ACCORD_STORAGE_URL")
+    return {"storage_url": url} if url else {}
+
+
+@pytest.fixture
+def served(tmp_path: Path, database_url: str) -> Iterator[ServedNode]:
+    """A real node on the parametrised database, local blob store."""
+    node = serve_node(tmp_path / "node", database_url, {})
+    yield node
+    node.live.stop()
