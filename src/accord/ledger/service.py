@@ -96,6 +96,33 @@ def verifier(node: NodeContext) -> Verifier:
 # --- checkpoints -------------------------------------------------------------------------------
 
 
+def current_checkpoint(node: NodeContext) -> LedgerCheckpoint:
+    """The newest checkpoint, first signing a new one if the policy says one is due.
+
+    Uses sessions of its own, so that a reader's session opened afterwards sees every entry the
+    checkpoint covers.
+    """
+    with node.session(readonly=True) as reading:
+        latest = latest_checkpoint(reading)
+        stale = latest is None or _stale(node, reading, latest)
+    if stale:
+        with node.session() as writing:
+            issued = checkpoint_if_due(writing)
+            writing.commit()
+        if issued is not None:
+            return issued
+        with node.session(readonly=True) as reading:
+            latest = latest_checkpoint(reading)
+    if latest is None:
+        raise RuntimeError("no checkpoint after issuing one")
+    return latest
+
+
+def _stale(node: NodeContext, session: Session, latest: LedgerCheckpoint) -> bool:
+    age = (node.clock.now() - latest.issued_at).total_seconds()
+    return age >= node.settings.log_checkpoint_seconds and tree_size(session) > latest.size
+
+
 def checkpoint_if_due(session: Session) -> LedgerCheckpoint | None:
     """Sign a checkpoint if entries are uncovered and the policy says it is time (or none exists).
 
@@ -114,6 +141,10 @@ def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
     return session.scalars(
         select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
     ).first()
+
+
+def checkpoint_at(session: Session, size: int) -> LedgerCheckpoint | None:
+    return session.get(LedgerCheckpoint, size)
 
 
 def checkpoints(

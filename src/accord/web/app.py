@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from accord import __version__
 from accord.config import load_settings
 from accord.identity import api as identity_api
+from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
 from accord.storage import api as storage_api
 from accord.web import pages, problems, system
@@ -27,11 +28,14 @@ SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
 ROUTERS: list[APIRouter] = [
     system.router,
     identity_api.router,
+    ledger_api.router,
     storage_api.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
-DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = []
+DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = [
+    ledger_api.descriptor_section,
+]
 # Mounted static folders: public by declaration (the route audit test reads this).
 PUBLIC_MOUNTS = ("/static", "/static/swagger")
 # Path prefixes whose bodies may exceed the default limit (they stream and check their own).
