@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import yaml
@@ -136,7 +137,7 @@ def _from_pydantic(error: Mapping[str, Any]) -> Problem:
 
 
 def _licence(document: AgreementDocument) -> Iterator[Problem]:
-    info = get_spdx_licensing().validate(document.licence)
+    info = _spdx().validate(document.licence)
     unknown = [
         s for s in info.invalid_symbols if not str(s).startswith(("LicenseRef-", "DocumentRef-"))
     ]
@@ -145,6 +146,12 @@ def _licence(document: AgreementDocument) -> Iterator[Problem]:
         yield Problem(
             "licence", f"not an SPDX licence expression ({detail})", errors.INVALID_LICENCE
         )
+
+
+@cache
+def _spdx() -> Any:
+    """The SPDX licence index, read once (license-expression ships it)."""
+    return get_spdx_licensing()
 
 
 def _duo(document: AgreementDocument, vocabulary: Vocabulary) -> Iterator[Problem]:

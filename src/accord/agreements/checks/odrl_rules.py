@@ -6,9 +6,10 @@ node) and ``commercialize`` when its purpose is commercial. ``use`` includes eve
 - A prohibition applies when each of its constraints *may* hold; on ``use`` or ``commercialize``
   it denies, on ``reproduce`` it keeps the data in the sandbox, and on any other action it becomes
   an obligation ("do not distribute the data").
-- When the policy has permissions, each exercised action needs a permission (on that action or
-  on ``use``) whose constraints *surely* hold; otherwise ``use`` and ``commercialize`` are denied
-  and ``reproduce`` falls back to the sandbox. Duties of the permissions used are obligations.
+- When the policy has permissions, the request needs a permission on ``use`` whose constraints
+  *surely* hold (``use`` includes every other action, so it also covers ``reproduce`` and
+  ``commercialize``); otherwise it is denied. Duties of the permission used are obligations.
+  To limit downloads or commercial use, prohibit ``reproduce`` or ``commercialize``.
 
 "May" and "surely" differ only for purpose: a purpose surely satisfies ``isA X`` when each of
 its terms is X or a kind of X, and may satisfy it when a term shares a descendant with X (a
@@ -32,6 +33,7 @@ from accord.agreements.document import (
     ElapsedTimeConstraint,
     OdrlDuty,
     OdrlPolicy,
+    Permission,
     PurposeConstraint,
     RecipientConstraint,
     SpatialConstraint,
@@ -67,6 +69,7 @@ class CompiledPermission:
     conditions: tuple[Condition, ...]
     duties: tuple[Obligation, ...]
     clause: Clause
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +91,7 @@ class OdrlRules:
             for index, rule in enumerate(policy.prohibitions)
         )
         self._permissions = tuple(
-            CompiledPermission(
-                rule.action,
-                tuple(condition(c, vocab) for c in rule.constraints),
-                tuple(
-                    _duty(d, Clause(ClauseKind.ODRL, f"odrl.permissions[{i}]")) for d in rule.duties
-                ),
-                Clause(ClauseKind.ODRL, f"odrl.permissions[{i}]"),
-            )
-            for i, rule in enumerate(policy.permissions)
+            _permission(rule, index, vocab) for index, rule in enumerate(policy.permissions)
         )
         self._obligations = tuple(
             _duty(duty, Clause(ClauseKind.ODRL, f"odrl.obligations[{i}]"))
@@ -113,11 +108,7 @@ class OdrlRules:
             else:
                 self._prohibited(rule, download, commercial, found)
         if self._permissions:
-            self._permitted("use", context, found)
-            if commercial:
-                self._permitted("commercialize", context, found)
-            if download:
-                self._permitted("reproduce", context, found)
+            self._permitted(context, found)
         found.obligations.extend(self._obligations)
 
     @staticmethod
@@ -136,40 +127,38 @@ class OdrlRules:
                 Obligation("odrl.prohibited", rule.clause, f"Do not {ACTIONS[action]}.")
             )
 
-    def _permitted(self, action: str, context: Context, found: Findings) -> None:
+    def _permitted(self, context: Context, found: Findings) -> None:
         unmet: list[str] = []
         for rule in self._permissions:
-            if rule.action not in (action, "use"):
+            if rule.action != "use":
                 continue
             failing = [c.phrase for c in rule.conditions if not c.surely(context)]
             if not failing:
-                found.reasons.append(_permitted_reason(rule, action))
+                found.reasons.append(rule.reason)
                 found.obligations.extend(rule.duties)
                 return
             unmet.append(f"{rule.clause.ref} needs {' and '.join(failing)}")
-        effect = Effect.SANDBOX if action == "reproduce" else Effect.DENY
-        why = "; ".join(unmet) if unmet else "no permission names this action"
+        why = "; ".join(unmet) if unmet else "no permission is for using the data"
         found.reasons.append(
             Reason(
-                effect,
-                f"odrl.{action}-not-permitted",
+                Effect.DENY,
+                "odrl.use-not-permitted",
                 Clause(ClauseKind.ODRL, "odrl.permissions"),
-                f"No ODRL permission lets the requester {ACTIONS[action]}: {why}.",
-                {"action": action},
+                f"No ODRL permission lets the requester use the data: {why}.",
             )
         )
 
 
-def _permitted_reason(rule: CompiledPermission, action: str) -> Reason:
-    conditions = " and ".join(c.phrase for c in rule.conditions)
-    return Reason(
-        Effect.PERMIT,
-        "odrl.permitted",
-        rule.clause,
-        f"The ODRL policy lets the requester {ACTIONS[action]}"
-        + (f" because {conditions}." if conditions else "."),
-        {"action": action},
+def _permission(rule: Permission, index: int, vocab: Vocabulary) -> CompiledPermission:
+    clause = Clause(ClauseKind.ODRL, f"odrl.permissions[{index}]")
+    conditions = tuple(condition(c, vocab) for c in rule.constraints)
+    because = " and ".join(c.phrase for c in conditions)
+    text = "The ODRL policy lets the requester use the data" + (
+        f" because {because}." if because else "."
     )
+    reason = Reason(Effect.PERMIT, "odrl.permitted", clause, text)
+    duties = tuple(_duty(duty, clause) for duty in rule.duties)
+    return CompiledPermission(rule.action, conditions, duties, clause, reason)
 
 
 def _prohibition(
