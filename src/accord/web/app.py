@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from accord import __version__
+from accord.catalog import api as catalog_api
+from accord.catalog import drs as catalog_drs
 from accord.config import load_settings
 from accord.identity import api as identity_api
 from accord.ledger import api as ledger_api
@@ -30,6 +32,8 @@ ROUTERS: list[APIRouter] = [
     identity_api.router,
     ledger_api.router,
     storage_api.router,
+    catalog_api.router,
+    catalog_drs.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
