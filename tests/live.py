@@ -54,10 +54,18 @@ class LiveNode:
         self.admin_email = report["admin_email"] or self.admin_email
         self.admin_password = report["admin_password"] or self.admin_password
 
-    def start(self) -> None:
+    def start(self, *serve_args: str) -> None:
         log = (self.data_dir / "serve.log").open("ab")
         self.process = subprocess.Popen(
-            [*ACCORD, "--data-dir", str(self.data_dir), "serve", "--port", str(self.port)],
+            [
+                *ACCORD,
+                "--data-dir",
+                str(self.data_dir),
+                "serve",
+                "--port",
+                str(self.port),
+                *serve_args,
+            ],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

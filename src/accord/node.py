@@ -58,9 +58,7 @@ def read_identity(data_dir: Path) -> NodeIdentity | None:
     if not path.exists():
         return None
     raw: dict[str, Any] = json.loads(path.read_text())
-    return NodeIdentity(
-        **{k: str(raw[k]) for k in ("node_id", "name", "jurisdiction", "base_url")}
-    )
+    return NodeIdentity(**{k: str(raw[k]) for k in ("node_id", "name", "jurisdiction", "base_url")})
 
 
 def write_identity(data_dir: Path, identity: NodeIdentity) -> None:
@@ -88,6 +86,9 @@ class NodeContext:
         self.engine = engine or make_engine(settings.resolved_database_url)
         self.clock: Clock = clock or SystemClock()
         self._sessions: sessionmaker[Session] = session_factory(self.engine)
+        self._read_sessions: sessionmaker[Session] = session_factory(
+            self.engine.execution_options(accord_readonly=True)
+        )
 
     @cached_property
     def signing_key(self) -> Ed25519PrivateKey:
@@ -103,9 +104,7 @@ class NodeContext:
 
     def session(self, *, readonly: bool = False) -> Session:
         """A new session bound to this node; ``readonly`` skips SQLite's write lock."""
-        session = self._sessions()
-        if readonly:
-            session.connection(execution_options={"accord_readonly": True})
+        session = (self._read_sessions if readonly else self._sessions)()
         session.info["node"] = self
         return session
 

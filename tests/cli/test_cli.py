@@ -56,23 +56,69 @@ def test_init_again_changes_nothing(data_dir: Path) -> None:
 
 
 def test_org_and_user_commands(data_dir: Path) -> None:
-    org = run(data_dir, "--json", "org", "add", "--name", "Brown University", "--country", "US", "--ror", "05gq02987")
+    org = run(
+        data_dir,
+        "--json",
+        "org",
+        "add",
+        "--name",
+        "Brown University",
+        "--country",
+        "US",
+        "--ror",
+        "05gq02987",
+    )
     assert org.returncode == 0, org.stderr
     org_id = json.loads(org.stdout)["id"]
     user = run(
-        data_dir, "--json", "user", "add", "--name", "Ana Lima", "--email", "ana@example.org",
-        "--country", "BR", "--org", org_id, "--orcid", "0000-0002-1825-0097", "--role", "steward",
+        data_dir,
+        "--json",
+        "user",
+        "add",
+        "--name",
+        "Ana Lima",
+        "--email",
+        "ana@example.org",
+        "--country",
+        "BR",
+        "--org",
+        org_id,
+        "--orcid",
+        "0000-0002-1825-0097",
+        "--role",
+        "steward",
     )
     assert user.returncode == 0, user.stderr
     assert json.loads(user.stdout)["password"]
     role = run(data_dir, "--json", "user", "role", "ana@example.org", "committee")
     assert sorted(r["role"] for r in json.loads(role.stdout)["roles"]) == ["committee", "steward"]
     accredit = run(
-        data_dir, "--json", "accredit", "ana@example.org", "--kind", "safe-researcher",
-        "--issuer", "ONS", "--issued", "2026-01-01", "--expires", "2027-01-01",
+        data_dir,
+        "--json",
+        "accredit",
+        "ana@example.org",
+        "--kind",
+        "safe-researcher",
+        "--issuer",
+        "ONS",
+        "--issued",
+        "2026-01-01",
+        "--expires",
+        "2027-01-01",
     )
     assert accredit.returncode == 0, accredit.stderr
-    token = run(data_dir, "--json", "token", "create", "--name", "ci", "--user", "ana@example.org", "--days", "7")
+    token = run(
+        data_dir,
+        "--json",
+        "token",
+        "create",
+        "--name",
+        "ci",
+        "--user",
+        "ana@example.org",
+        "--days",
+        "7",
+    )
     created = json.loads(token.stdout)
     assert created["token"].startswith("acc_")
     revoke = run(data_dir, "--json", "token", "revoke", created["id"])
@@ -86,11 +132,31 @@ def test_org_and_user_commands(data_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code"),
     [
-        (["user", "add", "--name", "X", "--email", "x@example.org", "--country", "BR", "--orcid", "0000-0002-1825-0098"], "validation"),
-        (["user", "add", "--name", "X", "--email", "x@example.org", "--country", "XX"], "validation"),
+        (
+            [
+                "user",
+                "add",
+                "--name",
+                "X",
+                "--email",
+                "x@example.org",
+                "--country",
+                "BR",
+                "--orcid",
+                "0000-0002-1825-0098",
+            ],
+            "validation",
+        ),
+        (
+            ["user", "add", "--name", "X", "--email", "x@example.org", "--country", "XX"],
+            "validation",
+        ),
         (["org", "add", "--name", "X", "--country", "US", "--ror", "05gq02988"], "validation"),
         (["token", "revoke", "tok_nothing"], "identity.token-not-found"),
-        (["user", "suspend", "nobody@example.org", "--reason", "because"], "identity.user-not-found"),
+        (
+            ["user", "suspend", "nobody@example.org", "--reason", "because"],
+            "identity.user-not-found",
+        ),
     ],
 )
 def test_mistakes_are_one_clear_line_and_exit_1(data_dir: Path, args: list[str], code: str) -> None:
@@ -130,15 +196,29 @@ def test_bad_jurisdiction_at_init(tmp_path: Path) -> None:
 
 def test_remote_cli_with_token(live_node: LiveNode, tmp_path: Path) -> None:
     admin_token = json.loads(
-        live_node.cli("--json", "token", "create", "--name", "remote", "--user", live_node.admin_email).stdout
+        live_node.cli(
+            "--json", "token", "create", "--name", "remote", "--user", live_node.admin_email
+        ).stdout
     )["token"]
     remote = [*ACCORD, "--url", live_node.url, "--token", admin_token]
-    listed = subprocess.run([*remote, "--json", "user", "list"], capture_output=True, text=True, timeout=60)
+    listed = subprocess.run(
+        [*remote, "--json", "user", "list"], capture_output=True, text=True, timeout=60
+    )
     assert listed.returncode == 0, listed.stderr
     assert live_node.admin_email in listed.stdout
-    bad = subprocess.run([*ACCORD, "--url", live_node.url, "--token", "acc_wrong", "user", "list"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [*ACCORD, "--url", live_node.url, "--token", "acc_wrong", "user", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 1
     assert bad.stderr.startswith("error[identity.bad-token]")
-    down = subprocess.run([*ACCORD, "--url", "http://127.0.0.1:9", "user", "list"], capture_output=True, text=True, timeout=60)
+    down = subprocess.run(
+        [*ACCORD, "--url", "http://127.0.0.1:9", "user", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert down.returncode == 4
     assert down.stderr.startswith("error[node-unavailable]")

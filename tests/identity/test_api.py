@@ -88,7 +88,9 @@ def test_bad_user_fields_are_named_and_nothing_is_written(
 def test_duplicate_email_is_a_conflict(client: TestClient, admin: Account) -> None:
     user = {"name": "X", "email": "dup@example.org", "country": "BR"}
     assert client.post("/api/v1/users", headers=admin.headers, json=user).status_code == 201
-    again = client.post("/api/v1/users", headers=admin.headers, json=user | {"email": "DUP@example.org"})
+    again = client.post(
+        "/api/v1/users", headers=admin.headers, json=user | {"email": "DUP@example.org"}
+    )
     body = assert_problem(again, 409, "identity.duplicate-email")
     assert body["errors"][0]["location"] == "email"
 
@@ -99,7 +101,11 @@ def test_bad_ror_id_is_refused(client: TestClient, admin: Account) -> None:
         client.post("/api/v1/organisations", headers=admin.headers, json=org), 422, "validation"
     )
     assert body["errors"][0]["location"] == "ror_id"
-    good = client.post("/api/v1/organisations", headers=admin.headers, json=org | {"ror_id": "https://ror.org/05gq02987"})
+    good = client.post(
+        "/api/v1/organisations",
+        headers=admin.headers,
+        json=org | {"ror_id": "https://ror.org/05gq02987"},
+    )
     assert good.status_code == 201
     assert good.json()["ror_id"] == "05gq02987"
 
@@ -122,16 +128,26 @@ def test_no_token_is_401_with_a_challenge(client: TestClient) -> None:
 def test_unknown_malformed_expired_and_revoked_tokens(
     client: TestClient, admin: Account, clock: SettableClock
 ) -> None:
-    assert_problem(client.get("/api/v1/me", headers={"Authorization": "Bearer acc_nope"}), 401, "identity.bad-token")
-    assert_problem(client.get("/api/v1/me", headers={"Authorization": "Basic abc"}), 401, "identity.bad-token")
-    created = client.post("/api/v1/tokens", headers=admin.headers, json={"name": "short", "expires_in_days": 1})
+    assert_problem(
+        client.get("/api/v1/me", headers={"Authorization": "Bearer acc_nope"}),
+        401,
+        "identity.bad-token",
+    )
+    assert_problem(
+        client.get("/api/v1/me", headers={"Authorization": "Basic abc"}), 401, "identity.bad-token"
+    )
+    created = client.post(
+        "/api/v1/tokens", headers=admin.headers, json={"name": "short", "expires_in_days": 1}
+    )
     assert created.status_code == 201
     token = {"Authorization": f"Bearer {created.json()['token']}"}
     assert client.get("/api/v1/me", headers=token).status_code == 200
     clock.advance(timedelta(days=1, seconds=1))
     assert_problem(client.get("/api/v1/me", headers=token), 401, "identity.token-expired")
     clock.advance(timedelta(days=-2))
-    revoked = client.post(f"/api/v1/tokens/{created.json()['id']}/revocation", headers=admin.headers)
+    revoked = client.post(
+        f"/api/v1/tokens/{created.json()['id']}/revocation", headers=admin.headers
+    )
     assert revoked.status_code == 200
     assert_problem(client.get("/api/v1/me", headers=token), 401, "identity.token-revoked")
 
@@ -153,7 +169,9 @@ def test_suspended_user_tokens_stop_working(
 ) -> None:
     researcher = make_account(Role.RESEARCHER)
     response = client.post(
-        f"/api/v1/users/{researcher.id}/suspension", headers=admin.headers, json={"reason": "breach"}
+        f"/api/v1/users/{researcher.id}/suspension",
+        headers=admin.headers,
+        json={"reason": "breach"},
     )
     assert response.json()["status"] == "suspended"
     assert_problem(client.get("/api/v1/me", headers=researcher.headers), 403, "identity.suspended")
@@ -164,8 +182,15 @@ def test_accreditation_dates_must_make_sense(
 ) -> None:
     researcher = make_account(Role.RESEARCHER)
     path = f"/api/v1/users/{researcher.id}/accreditations"
-    bad = {"kind": "safe-researcher", "issuer": "UKDS", "issued_on": "2026-01-01", "expires_on": "2025-01-01"}
-    assert_problem(client.post(path, headers=admin.headers, json=bad), 422, "identity.accreditation-dates")
+    bad = {
+        "kind": "safe-researcher",
+        "issuer": "UKDS",
+        "issued_on": "2026-01-01",
+        "expires_on": "2025-01-01",
+    }
+    assert_problem(
+        client.post(path, headers=admin.headers, json=bad), 422, "identity.accreditation-dates"
+    )
     good = bad | {"expires_on": "2027-01-01"}
     assert client.post(path, headers=admin.headers, json=good).status_code == 201
     me = client.get("/api/v1/me", headers=researcher.headers).json()
@@ -187,7 +212,9 @@ def test_body_over_the_limit_is_413(client: TestClient, admin: Account) -> None:
 
 def test_paging_with_cursor_and_link_header(client: TestClient, admin: Account) -> None:
     for i in range(5):
-        client.post("/api/v1/organisations", headers=admin.headers, json={"name": f"O{i}", "country": "CH"})
+        client.post(
+            "/api/v1/organisations", headers=admin.headers, json={"name": f"O{i}", "country": "CH"}
+        )
     first = client.get("/api/v1/organisations?limit=2")
     assert len(first.json()["items"]) == 2
     assert 'rel="next"' in first.headers["link"]

@@ -27,7 +27,9 @@ def test_health_and_readiness(client: TestClient) -> None:
 
 def test_readiness_fails_cleanly_without_a_database(client: TestClient, node: NodeContext) -> None:
     original = node.engine
-    node.engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/nothing", connect_args={"connect_timeout": 2})
+    node.engine = make_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/nothing", connect_args={"connect_timeout": 2}
+    )
     try:
         response = client.get("/readyz")
     finally:

@@ -33,7 +33,9 @@ def sign_in(client: TestClient, email: str, password: str):
     )
 
 
-def test_sign_in_shows_account_then_sign_out(client: TestClient, admin: Account, node: NodeContext) -> None:
+def test_sign_in_shows_account_then_sign_out(
+    client: TestClient, admin: Account, node: NodeContext
+) -> None:
     response = sign_in(client, admin.email, admin.password)
     assert response.status_code == 303
     assert response.headers["location"] == "/account"
@@ -42,7 +44,9 @@ def test_sign_in_shows_account_then_sign_out(client: TestClient, admin: Account,
     account = client.get("/account", headers={"accept": "text/html"})
     assert account.status_code == 200
     assert admin.email in account.text and "admin" in account.text
-    out = client.post("/sign-out", data={"csrf_token": csrf_from(account.text)}, follow_redirects=False)
+    out = client.post(
+        "/sign-out", data={"csrf_token": csrf_from(account.text)}, follow_redirects=False
+    )
     assert out.status_code == 303
     assert sessions(node) == 0
     again = client.get("/account", headers={"accept": "text/html"}, follow_redirects=False)
@@ -65,7 +69,9 @@ def test_unknown_email_gets_the_same_answer(client: TestClient) -> None:
     assert "wrong email or password" in response.text
 
 
-def test_sign_in_without_csrf_token_is_refused(client: TestClient, admin: Account, node: NodeContext) -> None:
+def test_sign_in_without_csrf_token_is_refused(
+    client: TestClient, admin: Account, node: NodeContext
+) -> None:
     client.get("/sign-in")
     response = client.post(
         "/sign-in", data={"email": admin.email, "password": admin.password}, follow_redirects=False
@@ -99,7 +105,9 @@ def test_admin_form_shows_field_errors(client: TestClient, admin: Account) -> No
     assert "ISO 3166-1" in response.text
 
 
-def test_researchers_cannot_open_the_admin_page(client: TestClient, make_account: MakeAccount) -> None:
+def test_researchers_cannot_open_the_admin_page(
+    client: TestClient, make_account: MakeAccount
+) -> None:
     researcher = make_account(Role.RESEARCHER)
     sign_in(client, researcher.email, researcher.password)
     response = client.get("/admin/users", headers={"accept": "text/html"})
@@ -110,7 +118,12 @@ def test_next_never_leaves_the_site(client: TestClient, admin: Account) -> None:
     token = csrf_from(client.get("/sign-in").text)
     response = client.post(
         "/sign-in",
-        data={"email": admin.email, "password": admin.password, "csrf_token": token, "next": "https://evil.example/"},
+        data={
+            "email": admin.email,
+            "password": admin.password,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/account"

@@ -25,19 +25,13 @@ class ApiError(AccordError):
     def __init__(self, problem: dict[str, Any], status: int) -> None:
         super().__init__(
             str(problem.get("detail") or problem.get("title") or f"HTTP {status}"),
-            code=str(
-                problem.get("code") or str(problem.get("type", "")).rsplit("/", 1)[-1]
-            ),
+            code=str(problem.get("code") or str(problem.get("type", "")).rsplit("/", 1)[-1]),
             hint=problem.get("hint"),
             status=status,
         )
         self.problem_doc = problem
         self.exit_code = (
-            4
-            if status >= 500
-            else 3
-            if self.code == VerificationFailed.default_code
-            else 1
+            4 if status >= 500 else 3 if self.code == VerificationFailed.default_code else 1
         )
 
 
@@ -51,9 +45,7 @@ class _InProcessTransport(httpx.BaseTransport):
         async def call() -> httpx.Response:
             response = await self._asgi.handle_async_request(request)
             body = await response.aread()
-            return httpx.Response(
-                response.status_code, headers=response.headers, content=body
-            )
+            return httpx.Response(response.status_code, headers=response.headers, content=body)
 
         return asyncio.run(call())
 
@@ -65,9 +57,7 @@ class NodeClient:
     @classmethod
     def remote(cls, url: str, token: str | None) -> NodeClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return cls(
-            httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60.0)
-        )
+        return cls(httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=60.0))
 
     @classmethod
     def local(cls, node: NodeContext) -> NodeClient:

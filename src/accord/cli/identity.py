@@ -28,9 +28,7 @@ def _user_id(state: CliState, ref: str) -> str:
         return ref
     cursor: str | None = None
     while True:
-        page = state.client.get(
-            "/api/v1/users", params={"limit": 200, "cursor": cursor}
-        )
+        page = state.client.get("/api/v1/users", params={"limit": 200, "cursor": cursor})
         for user in page["items"]:
             if user["email"] == ref.lower():
                 return str(user["id"])
@@ -106,11 +104,7 @@ def user_suspend(
     state = state_of(ctx)
     user_id = _user_id(state, user)
     path = f"/api/v1/users/{user_id}/suspension"
-    result = (
-        state.client.delete(path)
-        if lift
-        else state.client.post(path, json={"reason": reason})
-    )
+    result = state.client.delete(path) if lift else state.client.post(path, json={"reason": reason})
     state.emit(result, f"{result['email']} is now {result['status']}")
 
 
@@ -119,12 +113,8 @@ def user_role(
     ctx: typer.Context,
     user: Annotated[str, typer.Argument(help="User id or email")],
     role: Annotated[str, typer.Argument(help="Role name")],
-    remove: Annotated[
-        bool, typer.Option("--remove", help="Remove instead of grant")
-    ] = False,
-    scope_kind: Annotated[
-        str, typer.Option(help="node, organisation or dataset")
-    ] = "node",
+    remove: Annotated[bool, typer.Option("--remove", help="Remove instead of grant")] = False,
+    scope_kind: Annotated[str, typer.Option(help="node, organisation or dataset")] = "node",
     scope_id: Annotated[str, typer.Option(help="Organisation or dataset id")] = "",
 ) -> None:
     """Grant a role (node-wide or scoped), or remove it with --remove."""
@@ -135,16 +125,12 @@ def user_role(
         match = [
             r
             for r in current["roles"]
-            if r["role"] == role
-            and r["scope_kind"] == scope_kind
-            and r["scope_id"] == scope_id
+            if r["role"] == role and r["scope_kind"] == scope_kind and r["scope_id"] == scope_id
         ]
         if not match:
             from accord.errors import NotFound
 
-            raise NotFound(
-                f"user does not hold {role} there", code="identity.role-not-found"
-            )
+            raise NotFound(f"user does not hold {role} there", code="identity.role-not-found")
         result = state.client.delete(f"/api/v1/users/{user_id}/roles/{match[0]['id']}")
     else:
         body = {"role": role, "scope_kind": scope_kind, "scope_id": scope_id}
@@ -177,9 +163,7 @@ def org_list(
 ) -> None:
     """List organisations."""
     state = state_of(ctx)
-    page = state.client.get(
-        "/api/v1/organisations", params={"limit": limit, "cursor": cursor}
-    )
+    page = state.client.get("/api/v1/organisations", params={"limit": limit, "cursor": cursor})
     if state.json:
         state.emit(page)
         return
@@ -193,13 +177,9 @@ def org_list(
 def token_create(
     ctx: typer.Context,
     name: Annotated[str, typer.Option(help="What the token is for")],
-    scope: Annotated[
-        list[str] | None, typer.Option(help="Permission (repeatable)")
-    ] = None,
+    scope: Annotated[list[str] | None, typer.Option(help="Permission (repeatable)")] = None,
     days: Annotated[int, typer.Option(help="Days until it expires")] = 90,
-    user: Annotated[
-        str | None, typer.Option(help="Issue for this user (admins)")
-    ] = None,
+    user: Annotated[str | None, typer.Option(help="Issue for this user (admins)")] = None,
 ) -> None:
     """Create an API token; the secret is printed once."""
     state = state_of(ctx)
@@ -234,9 +214,7 @@ def accredit(
     issued: Annotated[
         str | None, typer.Option(help="Issue date (YYYY-MM-DD); default today")
     ] = None,
-    expires: Annotated[
-        str | None, typer.Option(help="Expiry date (YYYY-MM-DD)")
-    ] = None,
+    expires: Annotated[str | None, typer.Option(help="Expiry date (YYYY-MM-DD)")] = None,
 ) -> None:
     """Record an accreditation held by a user."""
     state = state_of(ctx)
@@ -247,7 +225,5 @@ def accredit(
     }
     if expires:
         body["expires_on"] = expires
-    result = state.client.post(
-        f"/api/v1/users/{_user_id(state, user)}/accreditations", json=body
-    )
+    result = state.client.post(f"/api/v1/users/{_user_id(state, user)}/accreditations", json=body)
     state.emit(result, f"Recorded {result['kind']} ({result['id']})")

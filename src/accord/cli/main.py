@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from accord.cli import identity, node
+from accord.cli import identity, log, node
 from accord.cli.state import CliState
 from accord.config import load_settings
 from accord.errors import AccordError
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 node.register(app)
 identity.register(app)
+log.register(app)
 
 
 @app.callback()
@@ -40,15 +41,11 @@ def main_options(
         str | None,
         typer.Option("--token", envvar="ACCORD_TOKEN", help="API token for --url"),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print JSON for scripts")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks")] = False,
 ) -> None:
     settings = load_settings(data_dir=data_dir)
-    ctx.obj = CliState(
-        settings=settings, url=url, token=token, json=as_json, debug=debug
-    )
+    ctx.obj = CliState(settings=settings, url=url, token=token, json=as_json, debug=debug)
 
 
 def main() -> None:

@@ -20,18 +20,12 @@ def register(app: typer.Typer) -> None:
 
 def init(
     ctx: typer.Context,
-    with_demo: Annotated[
-        bool, typer.Option("--demo", help="Also seed demo content")
-    ] = False,
+    with_demo: Annotated[bool, typer.Option("--demo", help="Also seed demo content")] = False,
     node_id: Annotated[
         str | None, typer.Option(help="Short node id used in persistent ids")
     ] = None,
-    name: Annotated[
-        str, typer.Option(help="Human name of the node")
-    ] = "Accord demo node",
-    jurisdiction: Annotated[
-        str, typer.Option(help="ISO 3166-1 alpha-2 country")
-    ] = "CH",
+    name: Annotated[str, typer.Option(help="Human name of the node")] = "Accord demo node",
+    jurisdiction: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country")] = "CH",
     admin_email: Annotated[
         str, typer.Option(help="Email of the first admin")
     ] = "admin@localhost.localdomain",
@@ -67,9 +61,7 @@ def init(
             "  (shown once: note it now)"
         )
     if seeded:
-        lines.append(
-            f"Demo users: <role>@demo.accord.example, password {demo.DEMO_PASSWORD}"
-        )
+        lines.append(f"Demo users: <role>@demo.accord.example, password {demo.DEMO_PASSWORD}")
     state.emit(result, "\n".join(lines))
 
 
@@ -78,6 +70,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
     processes: Annotated[int, typer.Option(help="API server processes")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request")] = True,
 ) -> None:
     """Serve the API and web UI (uvicorn)."""
     state = state_of(ctx)
@@ -91,6 +84,7 @@ def serve(
         port=port or settings.port,
         workers=processes if processes > 1 else None,
         log_level="info",
+        access_log=access_log,
         proxy_headers=True,
         server_header=False,
     )

@@ -70,9 +70,7 @@ def get_organisation(
     session: SessionDep,
     _: Annotated[Principal | None, Depends(require(Permission.PUBLIC))],
 ) -> schemas.OrganisationOut:
-    return schemas.OrganisationOut.model_validate(
-        service.get_organisation(session, org_id)
-    )
+    return schemas.OrganisationOut.model_validate(service.get_organisation(session, org_id))
 
 
 @router.get("/users", response_model=Page[schemas.UserOut])
@@ -84,9 +82,7 @@ def list_users(
     cursor: str | None = None,
 ) -> Page[schemas.UserOut]:
     rows, next_cursor = service.list_users(session, limit=limit, cursor=cursor)
-    return paged(
-        response, "/api/v1/users", [_user_out(u) for u in rows], next_cursor, limit
-    )
+    return paged(response, "/api/v1/users", [_user_out(u) for u in rows], next_cursor, limit)
 
 
 @router.post("/users", status_code=201, response_model=schemas.UserCreated)
@@ -116,9 +112,7 @@ def suspend_user(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.USER_UPDATE))],
 ) -> schemas.UserOut:
-    user = service.set_user_status(
-        session, principal, user_id, suspended=True, reason=body.reason
-    )
+    user = service.set_user_status(session, principal, user_id, suspended=True, reason=body.reason)
     session.commit()
     return _user_out(user)
 
@@ -182,8 +176,7 @@ def list_tokens(
     principal: Annotated[Principal, Depends(require(Permission.TOKEN_CREATE))],
 ) -> list[schemas.TokenOut]:
     return [
-        schemas.TokenOut.model_validate(t)
-        for t in service.list_tokens(session, principal.user_id)
+        schemas.TokenOut.model_validate(t) for t in service.list_tokens(session, principal.user_id)
     ]
 
 
@@ -192,17 +185,11 @@ def create_token(
     body: schemas.TokenCreate,
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.TOKEN_CREATE))],
-    user_id: str | None = Query(
-        default=None, description="Admins may issue for another user"
-    ),
+    user_id: str | None = Query(default=None, description="Admins may issue for another user"),
 ) -> schemas.TokenCreated:
-    secret, token = service.create_token(
-        session, principal, user_id or principal.user_id, body
-    )
+    secret, token = service.create_token(session, principal, user_id or principal.user_id, body)
     session.commit()
-    return schemas.TokenCreated(
-        **schemas.TokenOut.model_validate(token).model_dump(), token=secret
-    )
+    return schemas.TokenCreated(**schemas.TokenOut.model_validate(token).model_dump(), token=secret)
 
 
 @router.post("/tokens/{token_id}/revocation", response_model=schemas.TokenOut)

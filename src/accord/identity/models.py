@@ -44,9 +44,7 @@ class RoleAssignment(Base):
     __table_args__ = (UniqueConstraint("user_id", "role", "scope_kind", "scope_id"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(40))
     scope_kind: Mapped[str] = mapped_column(String(20), default="node")
     scope_id: Mapped[str] = mapped_column(String(40), default="")
@@ -57,9 +55,7 @@ class Accreditation(Base):
     __tablename__ = "accreditations"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(100))
     issuer: Mapped[str] = mapped_column(String(300))
     issued_on: Mapped[date] = mapped_column(Date)
@@ -71,9 +67,7 @@ class ApiToken(Base):
     __tablename__ = "api_tokens"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     scopes: Mapped[list[str]] = mapped_column(JSON)
@@ -88,9 +82,7 @@ class WebSession(Base):
     __tablename__ = "web_sessions"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    user_id: Mapped[str] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

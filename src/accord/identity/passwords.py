@@ -20,10 +20,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True if ``password`` matches; unknown users (``None``) cost the same time and fail."""
     try:
-        return (
-            _HASHER.verify(stored_hash or _DUMMY_HASH, password)
-            and stored_hash is not None
-        )
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -78,9 +78,7 @@ class Principal:
         return sorted(p.value for p in held)
 
 
-def _in_scope(
-    grant: RoleGrant, organisation_id: str | None, dataset_id: str | None
-) -> bool:
+def _in_scope(grant: RoleGrant, organisation_id: str | None, dataset_id: str | None) -> bool:
     if grant.scope_kind is ScopeKind.NODE:
         return True
     if grant.scope_kind is ScopeKind.ORGANISATION:

@@ -10,9 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from accord.identifiers import CountryCode, OrcidId, RorId
 from accord.identity.permissions import Permission, Role, ScopeKind
 
-Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
-]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
 
 class Strict(BaseModel):
@@ -42,9 +40,7 @@ class UserCreate(Strict):
     organisation_id: str | None = None
     country: CountryCode
     roles: list[Role] = Field(default_factory=lambda: [Role.RESEARCHER])
-    password: (
-        Annotated[str, StringConstraints(min_length=12, max_length=200)] | None
-    ) = Field(
+    password: Annotated[str, StringConstraints(min_length=12, max_length=200)] | None = Field(
         default=None,
         description="Leave out to have a password generated and returned once",
     )
@@ -66,9 +62,7 @@ class RoleAdd(Strict):
 
 
 class AccreditationCreate(Strict):
-    kind: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ]
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     issuer: Name
     issued_on: date
     expires_on: date | None = None
@@ -109,15 +103,11 @@ class Me(UserOut):
 
 
 class Suspension(Strict):
-    reason: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)
-    ]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 
 
 class TokenCreate(Strict):
-    name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     scopes: list[Permission] | None = Field(
         default=None, description="Permissions the token may use; default: all of yours"
     )
@@ -136,9 +126,7 @@ class TokenOut(BaseModel):
 
 
 class TokenCreated(TokenOut):
-    token: str = Field(
-        description="The secret, shown this once; send as `Authorization: Bearer`"
-    )
+    token: str = Field(description="The secret, shown this once; send as `Authorization: Bearer`")
 
 
 class SignIn(Strict):

@@ -80,17 +80,13 @@ def create_organisation(
 def list_organisations(
     session: Session, *, limit: int = 50, cursor: str | None = None
 ) -> tuple[Sequence[Organisation], str | None]:
-    return fetch_page(
-        session, select(Organisation), Organisation.id, limit=limit, cursor=cursor
-    )
+    return fetch_page(session, select(Organisation), Organisation.id, limit=limit, cursor=cursor)
 
 
 def get_organisation(session: Session, org_id: str) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound(
-            f"no organisation {org_id!r}", code="identity.organisation-not-found"
-        )
+        raise NotFound(f"no organisation {org_id!r}", code="identity.organisation-not-found")
     return org
 
 
@@ -191,9 +187,7 @@ def get_user(session: Session, user_id: str) -> User:
 
 def find_user(session: Session, ref: str) -> User:
     """A user by id or by email (for the CLI)."""
-    user = session.scalar(
-        select(User).where((User.id == ref) | (User.email == ref.lower()))
-    )
+    user = session.scalar(select(User).where((User.id == ref) | (User.email == ref.lower())))
     if user is None:
         raise NotFound(f"no user {ref!r}", code="identity.user-not-found")
     return user
@@ -207,9 +201,7 @@ def set_user_status(
         raise Conflict("you cannot suspend yourself", code="identity.self-suspension")
     new_status = "suspended" if suspended else "active"
     if user.status == new_status:
-        raise Conflict(
-            f"user is {new_status} already", code="identity.status-unchanged"
-        )
+        raise Conflict(f"user is {new_status} already", code="identity.status-unchanged")
     user.status = new_status
     if suspended:
         _end_sessions(session, user.id)
@@ -224,9 +216,7 @@ def set_user_status(
     return user
 
 
-def add_role(
-    session: Session, actor: Principal, user_id: str, data: schemas.RoleAdd
-) -> User:
+def add_role(session: Session, actor: Principal, user_id: str, data: schemas.RoleAdd) -> User:
     user = get_user(session, user_id)
     if data.scope_kind is not ScopeKind.NODE and not data.scope_id:
         raise InvalidInput(
@@ -236,14 +226,10 @@ def add_role(
         )
     scope_id = data.scope_id if data.scope_kind is not ScopeKind.NODE else ""
     if any(
-        r.role == data.role
-        and r.scope_kind == data.scope_kind
-        and r.scope_id == scope_id
+        r.role == data.role and r.scope_kind == data.scope_kind and r.scope_id == scope_id
         for r in user.roles
     ):
-        raise Conflict(
-            f"user holds role {data.role} there already", code="identity.role-held"
-        )
+        raise Conflict(f"user holds role {data.role} there already", code="identity.role-held")
     assignment = RoleAssignment(
         id=new_id("rol"),
         role=data.role.value,
@@ -267,9 +253,7 @@ def add_role(
     return user
 
 
-def remove_role(
-    session: Session, actor: Principal, user_id: str, assignment_id: str
-) -> User:
+def remove_role(session: Session, actor: Principal, user_id: str, assignment_id: str) -> User:
     user = get_user(session, user_id)
     assignment = next((r for r in user.roles if r.id == assignment_id), None)
     if assignment is None:
@@ -278,9 +262,7 @@ def remove_role(
             code="identity.role-not-found",
         )
     if assignment.role == Role.ADMIN and user.id == actor.user_id:
-        raise Conflict(
-            "you cannot remove your own admin role", code="identity.self-demotion"
-        )
+        raise Conflict("you cannot remove your own admin role", code="identity.self-demotion")
     user.roles.remove(assignment)
     ledger.append(
         session,
@@ -338,9 +320,7 @@ def add_accreditation(
 
 def accreditations_of(session: Session, user_id: str) -> Sequence[Accreditation]:
     return session.scalars(
-        select(Accreditation)
-        .where(Accreditation.user_id == user_id)
-        .order_by(Accreditation.id)
+        select(Accreditation).where(Accreditation.user_id == user_id).order_by(Accreditation.id)
     ).all()
 
 
@@ -349,10 +329,7 @@ def accreditations_of(session: Session, user_id: str) -> Sequence[Accreditation]
 
 def authenticate_password(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if (
-        not verify_password(user.password_hash if user else None, password)
-        or user is None
-    ):
+    if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthenticated(
             "wrong email or password",
             code="identity.bad-credentials",
@@ -363,9 +340,7 @@ def authenticate_password(session: Session, email: str, password: str) -> User:
     return user
 
 
-def start_web_session(
-    session: Session, user: User, *, hours: int
-) -> tuple[str, WebSession]:
+def start_web_session(session: Session, user: User, *, hours: int) -> tuple[str, WebSession]:
     """Create a browser session; returns the cookie secret (shown once) and the row."""
     secret = new_secret()
     now = _now(session)
@@ -382,9 +357,7 @@ def start_web_session(
 
 
 def end_web_session(session: Session, secret: str) -> None:
-    row = session.scalar(
-        select(WebSession).where(WebSession.secret_hash == digest(secret))
-    )
+    row = session.scalar(select(WebSession).where(WebSession.secret_hash == digest(secret)))
     if row is not None:
         session.delete(row)
 
@@ -395,9 +368,7 @@ def _end_sessions(session: Session, user_id: str) -> None:
 
 
 def principal_from_session_secret(session: Session, secret: str) -> Principal | None:
-    row = session.scalar(
-        select(WebSession).where(WebSession.secret_hash == digest(secret))
-    )
+    row = session.scalar(select(WebSession).where(WebSession.secret_hash == digest(secret)))
     if row is None or row.expires_at <= _now(session):
         return None
     user = session.get(User, row.user_id)
@@ -407,26 +378,24 @@ def principal_from_session_secret(session: Session, secret: str) -> Principal | 
 
 
 def principal_from_token(session: Session, secret: str) -> Principal:
-    token = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest(secret))
-    )
-    if token is None:
+    row = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest(secret))
+    ).first()
+    if row is None:
         raise Unauthenticated("unknown API token", code="identity.bad-token")
+    token, user = row.tuple()
     if token.revoked_at is not None:
-        raise Unauthenticated(
-            "this API token was revoked", code="identity.token-revoked"
-        )
+        raise Unauthenticated("this API token was revoked", code="identity.token-revoked")
     if token.expires_at <= _now(session):
         raise Unauthenticated(
             "this API token has expired",
             code="identity.token-expired",
             hint="create a new one with `accord token create`",
         )
-    user = session.get(User, token.user_id)
-    if user is None or user.status != "active":
-        raise Forbidden(
-            "the account behind this token is suspended", code="identity.suspended"
-        )
+    if user.status != "active":
+        raise Forbidden("the account behind this token is suspended", code="identity.suspended")
     return principal_for(user, via="token", token_scopes=frozenset(token.scopes))
 
 
@@ -443,8 +412,7 @@ def principal_for(
         organisation_id=user.organisation_id,
         country=user.country,
         roles=tuple(
-            RoleGrant(Role(r.role), ScopeKind(r.scope_kind), r.scope_id)
-            for r in user.roles
+            RoleGrant(Role(r.role), ScopeKind(r.scope_kind), r.scope_id) for r in user.roles
         ),
         via="token" if via == "token" else "session",
         token_scopes=token_scopes,
@@ -461,9 +429,7 @@ def create_token(
     """Issue a token for ``user_id`` (yourself, or anyone as admin); the secret is shown once."""
     user = get_user(session, user_id)
     if user.id != actor.user_id and not actor.can(Permission.USER_UPDATE):
-        raise Forbidden(
-            "you can only create tokens for yourself", code="identity.not-yours"
-        )
+        raise Forbidden("you can only create tokens for yourself", code="identity.not-yours")
     holder = principal_for(user, via="token")
     held = set(holder.permissions)
     wanted = [p.value for p in data.scopes] if data.scopes is not None else sorted(held)
@@ -507,9 +473,7 @@ def list_tokens(session: Session, user_id: str) -> Sequence[ApiToken]:
 
 def revoke_token(session: Session, actor: Principal, token_id: str) -> ApiToken:
     token = session.get(ApiToken, token_id)
-    if token is None or (
-        token.user_id != actor.user_id and not actor.can(Permission.USER_UPDATE)
-    ):
+    if token is None or (token.user_id != actor.user_id and not actor.can(Permission.USER_UPDATE)):
         raise NotFound(f"no token {token_id!r}", code="identity.token-not-found")
     if token.revoked_at is not None:
         raise Conflict("this token was revoked already", code="identity.token-revoked")

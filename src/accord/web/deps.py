@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -13,14 +13,19 @@ from accord.node import NodeContext
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_node(request: Request) -> NodeContext:
+async def get_node(request: Request) -> NodeContext:
     node: NodeContext = request.app.state.node
     return node
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; reads skip SQLite's write lock. Routes commit what they change."""
-    session = get_node(request).session(readonly=request.method in SAFE_METHODS)
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; reads skip SQLite's write lock. Routes commit what they change.
+
+    Opening a session does no I/O (it connects on first use, in the route's worker thread), so
+    this runs on the event loop without a thread hop.
+    """
+    node: NodeContext = request.app.state.node
+    session = node.session(readonly=request.method in SAFE_METHODS)
     try:
         yield session
     finally:

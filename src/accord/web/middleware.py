@@ -14,9 +14,9 @@ CSP = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 # The interactive API docs run Swagger UI, which needs one inline bootstrap script.
-DOCS_CSP = CSP.replace(
-    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),

@@ -115,9 +115,7 @@ def sign_in(
             email=email,
             status_code=error.status,
         )
-    secret, row = service.start_web_session(
-        session, user, hours=node.settings.session_hours
-    )
+    secret, _session_row = service.start_web_session(session, user, hours=node.settings.session_hours)
     session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -135,12 +133,7 @@ def sign_in(
 def _safe_next(target: str) -> str:
     """Only same-site paths: never redirect a signed-in user to another host."""
     parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-    ):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/account"
     return target
 
@@ -252,12 +245,6 @@ def admin_add_user(
         return _users_page(request, session, errors=errors, form=form, status_code=422)
     except AccordError as error:
         session.rollback()
-        errors = {e.location: e.message for e in error.errors} or {
-            "form": error.message
-        }
-        return _users_page(
-            request, session, errors=errors, form=form, status_code=error.status
-        )
-    return _users_page(
-        request, session, created=(user.email, password), status_code=201
-    )
+        errors = {e.location: e.message for e in error.errors} or {"form": error.message}
+        return _users_page(request, session, errors=errors, form=form, status_code=error.status)
+    return _users_page(request, session, created=(user.email, password), status_code=201)

@@ -50,9 +50,7 @@ def install(app: FastAPI) -> None:
 def problem_response(request: Request, error: AccordError) -> Response:
     if _wants_html(request):
         return _html_problem(request, error)
-    headers = (
-        {"WWW-Authenticate": 'Bearer realm="accord"'} if error.status == 401 else None
-    )
+    headers = {"WWW-Authenticate": 'Bearer realm="accord"'} if error.status == 401 else None
     return JSONResponse(
         error.problem(instance=request.url.path),
         status_code=error.status,
@@ -70,9 +68,7 @@ def _wants_html(request: Request) -> bool:
 
 def _html_problem(request: Request, error: AccordError) -> Response:
     if isinstance(error, Unauthenticated) and request.method == "GET":
-        return RedirectResponse(
-            f"/sign-in?next={quote(request.url.path)}", status_code=303
-        )
+        return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
     from accord.web.pages import render
 
     return render(request, "error.html", {"error": error}, status_code=error.status)
@@ -83,10 +79,7 @@ async def _accord_error(request: Request, exc: AccordError) -> Response:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-    errors = [
-        FieldError(_location(e.get("loc", ())), str(e.get("msg", "")))
-        for e in exc.errors()
-    ]
+    errors = [FieldError(_location(e.get("loc", ())), str(e.get("msg", ""))) for e in exc.errors()]
     summary = "; ".join(f"{e.location}: {e.message}" for e in errors[:5])
     return problem_response(
         request,
@@ -108,9 +101,7 @@ def _location(loc: Any) -> str:
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     kind = _STATUS_ERRORS.get(exc.status_code)
     if exc.status_code == 404:
-        error: AccordError = NotFound(
-            f"nothing here: {request.url.path}", code="not-found"
-        )
+        error: AccordError = NotFound(f"nothing here: {request.url.path}", code="not-found")
     elif exc.status_code == 405:
         error = MethodNotAllowed(
             f"{request.method} is not allowed on {request.url.path}",
@@ -119,9 +110,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     elif kind is not None:
         error = kind(str(exc.detail))
     else:
-        error = BadRequest(
-            str(exc.detail), code=f"http-{exc.status_code}", status=exc.status_code
-        )
+        error = BadRequest(str(exc.detail), code=f"http-{exc.status_code}", status=exc.status_code)
     return problem_response(request, error)
 
 
@@ -145,7 +134,5 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(
         request,
-        InternalError(
-            "something went wrong on the node; the error was logged", code="internal"
-        ),
+        InternalError("something went wrong on the node; the error was logged", code="internal"),
     )

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from accord.errors import Forbidden, Unauthenticated
 from accord.identity import service
@@ -27,24 +28,22 @@ CSRF_FIELD = "csrf_token"
 async def current_principal(
     request: Request, session: Annotated[Session, Depends(get_session)]
 ) -> Principal | None:
-    """The caller, from ``Authorization: Bearer`` or the session cookie; None if anonymous."""
-    cached: Principal | None = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
+    """The caller, from ``Authorization: Bearer`` or the session cookie; None if anonymous.
+
+    Database lookups run in the thread pool, never on the event loop; anonymous requests need
+    no lookup at all.
+    """
     authorization = request.headers.get("authorization")
     principal: Principal | None = None
     if authorization:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthenticated(
-                "the Authorization header must be `Bearer <token>`",
-                code="identity.bad-token",
+                "the Authorization header must be `Bearer <token>`", code="identity.bad-token"
             )
-        principal = service.principal_from_token(session, secret.strip())
+        principal = await run_in_threadpool(service.principal_from_token, session, secret.strip())
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        principal = service.principal_from_session_secret(session, cookie)
-        if principal is not None and request.method not in SAFE_METHODS:
-            await _check_csrf(request, principal)
+        principal = await run_in_threadpool(service.principal_from_session_secret, session, cookie)
     request.state.principal = principal
     return principal
 
@@ -66,11 +65,22 @@ async def _check_csrf(request: Request, principal: Principal) -> None:
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[Principal | None]]:
-    """A route guard: the caller must hold ``permission`` (``PUBLIC`` lets anyone in)."""
+    """A route guard: the caller must hold ``permission`` (``PUBLIC`` lets anyone in).
+
+    Requests authenticated by the session cookie must also carry the session's CSRF token on
+    every unsafe method (header ``X-CSRF-Token`` or form field ``csrf_token``).
+    """
 
     async def guard(
+        request: Request,
         principal: Annotated[Principal | None, Depends(current_principal)],
     ) -> Principal | None:
+        if (
+            principal is not None
+            and principal.via == "session"
+            and request.method not in SAFE_METHODS
+        ):
+            await _check_csrf(request, principal)
         if permission is Permission.PUBLIC:
             return principal
         if principal is None:

@@ -58,9 +58,7 @@ def readyz(node: NodeDep, _: Public) -> Health:
     try:
         check_database(node.engine)
     except Exception as exc:  # any driver error means not ready
-        raise NodeUnavailable(
-            "the database is not answering", code="not-ready"
-        ) from exc
+        raise NodeUnavailable("the database is not answering", code="not-ready") from exc
     return Health(status="ready")
 
 
