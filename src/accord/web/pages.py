@@ -115,7 +115,9 @@ def sign_in(
             email=email,
             status_code=error.status,
         )
-    secret, _session_row = service.start_web_session(session, user, hours=node.settings.session_hours)
+    secret, _session_row = service.start_web_session(
+        session, user, hours=node.settings.session_hours
+    )
     session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
