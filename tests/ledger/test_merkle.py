@@ -351,16 +351,15 @@ def test_proof_sizes_are_logarithmic(n: int, data: st.DataObject) -> None:
 @given(st.integers(0, 700))
 def test_frontier_reports_every_completed_node_once(n: int) -> None:
     frontier = Frontier()
-    seen: set[Node] = set()
-    for e in entries(n):
-        for level, index, _ in frontier.append(leaf_hash(e)):
-            node = Node(level, index)
-            assert node not in seen
-            seen.add(node)
-    complete = {Node(lv, i) for lv in range(12) for i in range(n >> lv)}
-    assert seen == complete
-    reloaded = Frontier.load(n, tree(entries(n)))
-    assert reloaded.hashes == frontier.hashes
+    reference = tree(entries(n))
+    for i, e in enumerate(entries(n)):
+        completed = frontier.append(leaf_hash(e))
+        levels = len(completed) // 32
+        assert levels == (i ^ (i + 1)).bit_length() - 1  # the trailing one bits of i
+        for level in range(1, levels + 1):
+            node = Node(level, i >> level)
+            assert completed[32 * (level - 1) : 32 * level] == reference.node_hashes([node])[0]
+    assert Frontier.load(n, reference).hashes == frontier.hashes
 
 
 def test_frontier_rejects_wrong_hash_count() -> None:

@@ -245,8 +245,8 @@ def verify_consistency(
 class Frontier:
     """The right edge of a tree: the hashes of the complete subtrees that tile ``D[0:size]``.
 
-    Appending a leaf returns the nodes it completes, which are exactly the new rows to persist;
-    the root is available at any size without touching storage. This is the "compact range"
+    Appending a leaf returns the hashes of the nodes it completes, exactly what to persist with
+    it; the root is available at any size without touching storage. This is the "compact range"
     ``[0, size)`` of transparency-dev/merkle, kept as a plain list, largest subtree first.
     """
 
@@ -266,34 +266,24 @@ class Frontier:
     def copy(self) -> Frontier:
         return Frontier(self.size, self.hashes)
 
-    def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
-        """Add the leaf hash of entry ``size``; return ``(level, index, hash)`` of every node
-        it completes, the leaf itself (level 0) first."""
+    def append(self, leaf: bytes) -> bytes:
+        """Add the leaf hash of entry ``size``; return the hashes of the interior nodes this
+        completes, level 1 upwards, concatenated: node ``(k, size >> k)`` at bytes
+        ``32(k-1):32k``. That is the ``nodes`` column of the entry's row."""
         index = self.size
         stack = self.hashes
-        new = [(0, index, leaf)]
         h = leaf
-        level = 0
+        completed = b""
         while index & 1:
-            h = node_hash(stack.pop(), h)
-            level += 1
+            h = _sha256(b"\x01" + stack.pop() + h).digest()
+            completed += h
             index >>= 1
-            new.append((level, index, h))
         stack.append(h)
         self.size += 1
-        return new
-
-    def extend(self, leaves: Iterable[bytes]) -> list[tuple[int, int, bytes]]:
-        out: list[tuple[int, int, bytes]] = []
-        for leaf in leaves:
-            out.extend(self.append(leaf))
-        return out
+        return completed
 
     def root(self) -> bytes:
         return fold_right(self.hashes)
-
-    def nodes(self) -> list[Node]:
-        return range_nodes(0, self.size)
 
 
 class MemoryHashes:
@@ -310,12 +300,16 @@ class MemoryHashes:
         return self.frontier.size
 
     def append(self, leaf: bytes) -> None:
-        for level, index, h in self.frontier.append(leaf):
+        index = self.frontier.size
+        completed = self.frontier.append(leaf)
+        hashes = [leaf] + [
+            completed[i : i + HASH_SIZE] for i in range(0, len(completed), HASH_SIZE)
+        ]
+        for level, h in enumerate(hashes):
             if level == len(self.levels):
                 self.levels.append([])
-            row = self.levels[level]
-            assert index == len(row)
-            row.append(h)
+            assert index >> level == len(self.levels[level])
+            self.levels[level].append(h)
 
     def node_hashes(self, nodes: Sequence[Node]) -> list[bytes]:
         try:

@@ -67,8 +67,9 @@ def append(session: Session, event: Event) -> int:
     )
     if len(entry_bytes) > MAX_ENTRY_BYTES:
         raise ValueError(f"{event.type}: entry of {len(entry_bytes)} bytes; public fields too big")
-    completed = writer.frontier.append(merkle.leaf_hash(entry_bytes))
-    writer.insert_entry(seq, event.type, now, entry_bytes, completed, record["public"])
+    leaf = merkle.leaf_hash(entry_bytes)
+    interior = writer.frontier.append(leaf)
+    writer.insert_entry(seq, event.type, now, entry_bytes, leaf, interior, record["public"])
     writer.insert_record(seq, record)
     if writer.checkpoint_due(now, node):
         _issue_checkpoint(session, node, writer, now)
@@ -339,10 +340,10 @@ class _Writer:
         event_type: str,
         now: datetime,
         entry: bytes,
-        completed: list[tuple[int, int, bytes]],
+        leaf: bytes,
+        interior: bytes,
         public: dict[str, Any],
     ) -> None:
-        interior = b"".join(h for _, _, h in completed[1:]) or None
         dataset = public.get("dataset")
         if not (isinstance(dataset, str) and len(dataset) <= 40):
             dataset = None
@@ -353,8 +354,8 @@ class _Writer:
                 event_type,
                 self.sql.time(now),
                 entry,
-                completed[0][2],
-                interior,
+                leaf,
+                interior or None,
                 dataset,
             ),
         )

@@ -1,0 +1,344 @@
+"""Auditing a log: what ``accord log verify`` does, over HTTP or straight on a node's database.
+
+1. Open the newest checkpoint with the trusted key (the signature must verify).
+2. If a checkpoint was verified before, check the new one extends it with a consistency proof;
+   a checkpoint that does not is a *fork*, kept as evidence.
+3. Recompute the tree from the entries (all, or those after the trusted checkpoint, starting
+   from its remembered right edge), checking each entry's number, every stored hash the source
+   shows, and the root of every checkpoint the log has signed on the way.
+4. Compare the final root with the checkpoint's.
+
+Everything here is pure but for the :class:`LogSource` it reads from; the problems found are
+collected (up to a limit) so that the auditor sees exactly what is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from accord.ledger import merkle
+from accord.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from accord.ledger.note import NoteError, Verifier
+
+MAX_PROBLEMS = 50
+_HASH = merkle.HASH_SIZE
+
+
+class StoredEntry(NamedTuple):
+    """An entry as a source holds it, with the hashes stored beside it when the source shows
+    them (a database does; the HTTP API serves entries and tiles)."""
+
+    seq: int
+    entry: bytes
+    leaf_hash: bytes | None = None
+    nodes: bytes | None = None
+
+
+class StoredCheckpoint(NamedTuple):
+    size: int
+    note: str
+    root_hash: bytes | None = None
+    """The root the source keeps beside the note (a database row does)."""
+
+
+class LogSource(Protocol):
+    def checkpoint(self) -> str:
+        """The newest signed checkpoint note."""
+        ...
+
+    def checkpoints(self, after: int) -> Iterable[StoredCheckpoint]:
+        """Every checkpoint larger than ``after``, smallest first."""
+        ...
+
+    def entries(self, start: int, end: int) -> Iterable[StoredEntry]:
+        """Entries ``start`` to ``end - 1`` in order."""
+        ...
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]: ...
+
+    def tree_size(self) -> int:
+        """Entries the source holds, which may be more than the newest checkpoint covers."""
+        ...
+
+
+@dataclass(frozen=True)
+class TrustedState:
+    """The last checkpoint verified, and the tree's right edge at its size, for next time."""
+
+    origin: str
+    verifier_key: str
+    size: int
+    root_hash: bytes
+    frontier: tuple[bytes, ...]
+    note: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "verifier_key": self.verifier_key,
+            "size": self.size,
+            "root_hash": _b64(self.root_hash),
+            "frontier": [_b64(h) for h in self.frontier],
+            "checkpoint": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrustedState:
+        return cls(
+            origin=str(data["origin"]),
+            verifier_key=str(data["verifier_key"]),
+            size=int(data["size"]),
+            root_hash=base64.b64decode(data["root_hash"]),
+            frontier=tuple(base64.b64decode(h) for h in data["frontier"]),
+            note=str(data["checkpoint"]),
+        )
+
+
+@dataclass(frozen=True)
+class Fork:
+    """Two checkpoints signed by the same key that no consistency proof can join."""
+
+    trusted: str
+    presented: str
+    reason: str
+
+
+@dataclass
+class AuditReport:
+    origin: str
+    checkpoint: Checkpoint | None = None
+    started_at: int = 0
+    entries_checked: int = 0
+    checkpoints_checked: int = 0
+    uncovered: int = 0
+    """Entries newer than the newest checkpoint (checked against their stored hashes only)."""
+    problems: list[str] = field(default_factory=list)
+    fork: Fork | None = None
+    trusted: TrustedState | None = None
+    """The state to remember, when the audit passed."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.fork is None
+
+    def as_json(self) -> dict[str, Any]:
+        cp = self.checkpoint
+        return {
+            "ok": self.ok,
+            "origin": self.origin,
+            "tree_size": cp.size if cp else None,
+            "root_hash": _b64(cp.root_hash) if cp else None,
+            "started_at": self.started_at,
+            "entries_checked": self.entries_checked,
+            "checkpoints_checked": self.checkpoints_checked,
+            "uncovered_entries": self.uncovered,
+            "problems": self.problems,
+            "fork": None
+            if self.fork is None
+            else {
+                "reason": self.fork.reason,
+                "trusted_checkpoint": self.fork.trusted,
+                "presented_checkpoint": self.fork.presented,
+            },
+        }
+
+
+class _TooManyProblems(Exception):
+    pass
+
+
+def audit(
+    source: LogSource,
+    verifier: Verifier,
+    trusted: TrustedState | None = None,
+    *,
+    full: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> AuditReport:
+    """Check the log ``source`` serves, signed by ``verifier``; see the module docstring.
+
+    With ``trusted`` and not ``full``, only entries after the trusted checkpoint are fetched.
+    ``progress`` is called with the number of entries checked so far, now and then.
+    """
+    report = AuditReport(origin=verifier.name)
+    try:
+        _audit(source, verifier, trusted, full, progress, report)
+    except _TooManyProblems:
+        report.problems.append(f"stopped after {MAX_PROBLEMS} problems")
+    return report
+
+
+def _audit(
+    source: LogSource,
+    verifier: Verifier,
+    trusted: TrustedState | None,
+    full: bool,
+    progress: Callable[[int], None] | None,
+    report: AuditReport,
+) -> None:
+    note = source.checkpoint()
+    try:
+        checkpoint = open_checkpoint(note, verifier)
+    except (NoteError, CheckpointError) as exc:
+        _problem(report, f"the newest checkpoint does not verify with {verifier.vkey()}: {exc}")
+        return
+    report.checkpoint = checkpoint
+    frontier = merkle.Frontier()
+    if trusted is not None:
+        _check_against_trusted(source, trusted, checkpoint, note, report)
+        if report.fork is not None:
+            return
+        if not full and trusted.size <= checkpoint.size:
+            frontier = merkle.Frontier(trusted.size, trusted.frontier)
+    report.started_at = frontier.size
+    end = max(checkpoint.size, source.tree_size())
+    signed = _signed_checkpoints(source, verifier, frontier.size, checkpoint, report)
+    edge = _check_entries(source, frontier, end, checkpoint, signed, report, progress)
+    report.uncovered = end - checkpoint.size
+    if report.ok:
+        report.trusted = TrustedState(
+            origin=checkpoint.origin,
+            verifier_key=verifier.vkey(),
+            size=checkpoint.size,
+            root_hash=checkpoint.root_hash,
+            frontier=tuple(edge),
+            note=note,
+        )
+
+
+def _check_against_trusted(
+    source: LogSource,
+    trusted: TrustedState,
+    checkpoint: Checkpoint,
+    note: str,
+    report: AuditReport,
+) -> None:
+    old, new = trusted, checkpoint
+    if old.size == new.size:
+        if old.root_hash != new.root_hash:
+            report.fork = Fork(old.note, note, f"two different roots for {old.size} entries")
+        return
+    small, large = (old.size, new.size) if old.size < new.size else (new.size, old.size)
+    small_root, large_root = (
+        (old.root_hash, new.root_hash) if old.size < new.size else (new.root_hash, old.root_hash)
+    )
+    try:
+        proof = source.consistency_proof(small, large)
+        merkle.verify_consistency(small, large, proof, small_root, large_root)
+    except (merkle.ProofError, LookupError, ValueError) as exc:
+        report.fork = Fork(
+            old.note,
+            note,
+            f"the checkpoint of {new.size} entries is not consistent with the trusted one of "
+            f"{old.size}: {exc}",
+        )
+        return
+    if new.size < old.size:
+        _problem(
+            report,
+            f"the log presents a checkpoint of {new.size} entries, older than the one of "
+            f"{old.size} verified before",
+        )
+
+
+def _signed_checkpoints(
+    source: LogSource,
+    verifier: Verifier,
+    start: int,
+    newest: Checkpoint,
+    report: AuditReport,
+) -> dict[int, bytes]:
+    """Every checkpoint from ``start`` up to the newest, opened: size → signed root."""
+    signed: dict[int, bytes] = {}
+    for stored in source.checkpoints(after=start - 1):
+        if stored.size > newest.size:
+            break
+        try:
+            cp = open_checkpoint(stored.note, verifier)
+        except (NoteError, CheckpointError) as exc:
+            _problem(report, f"checkpoint of {stored.size} entries: signature fails: {exc}")
+            continue
+        if cp.size != stored.size:
+            _problem(report, f"checkpoint listed as {stored.size} entries says {cp.size}")
+            continue
+        if stored.root_hash is not None and stored.root_hash != cp.root_hash:
+            _problem(report, f"checkpoint of {cp.size} entries: stored root differs from its note")
+        signed[cp.size] = cp.root_hash
+        report.checkpoints_checked += 1
+    if signed.get(newest.size, newest.root_hash) != newest.root_hash:
+        _problem(report, f"two signed roots for {newest.size} entries")
+    signed[newest.size] = newest.root_hash
+    return signed
+
+
+def _check_entries(
+    source: LogSource,
+    frontier: merkle.Frontier,
+    end: int,
+    newest: Checkpoint,
+    signed: dict[int, bytes],
+    report: AuditReport,
+    progress: Callable[[int], None] | None,
+) -> list[bytes]:
+    """Recompute the tree entry by entry; compare stored hashes and signed roots on the way.
+
+    Returns the tree's right edge at the newest checkpoint's size."""
+    sha256 = hashlib.sha256
+    expected = frontier.size
+    _check_root(frontier, signed, report)
+    edge = list(frontier.hashes)
+    for stored in source.entries(frontier.size, end):
+        if stored.seq != expected:
+            _problem(report, f"entry {expected} is missing (next is {stored.seq})")
+            return edge
+        entry = stored.entry
+        leaf = sha256(b"\x00" + entry).digest()
+        if stored.leaf_hash is not None and stored.leaf_hash != leaf:
+            _problem(report, f"entry {expected}: stored leaf hash is not the hash of the entry")
+        if b'"seq":%d,' % expected not in entry:
+            _problem(report, f"entry {expected}: its own sequence number is not {expected}")
+        interior = frontier.append(leaf)
+        if stored.nodes is not None and stored.nodes != interior:
+            _problem(report, _interior_problem(expected, stored.nodes, interior))
+        expected += 1
+        if expected in signed:
+            _check_root(frontier, signed, report)
+            if expected == newest.size:
+                edge = list(frontier.hashes)
+        if progress is not None and not expected & 0xFFFF:
+            progress(expected - report.started_at)
+    report.entries_checked = expected - report.started_at
+    if expected < end:
+        _problem(report, f"the log ends at entry {expected}, not {end}")
+    return edge
+
+
+def _check_root(frontier: merkle.Frontier, signed: dict[int, bytes], report: AuditReport) -> None:
+    want = signed.get(frontier.size)
+    if want is not None and frontier.root() != want:
+        _problem(
+            report,
+            f"the root recomputed from the first {frontier.size} entries is not the signed one",
+        )
+
+
+def _interior_problem(seq: int, stored: bytes, computed: bytes) -> str:
+    for level in range(1, max(len(stored), len(computed)) // _HASH + 1):
+        part = slice((level - 1) * _HASH, level * _HASH)
+        if stored[part] != computed[part]:
+            return f"entry {seq}: stored interior hash of level {level} is wrong"
+    return f"entry {seq}: stored interior hashes are wrong"
+
+
+def _problem(report: AuditReport, text: str) -> None:
+    report.problems.append(text)
+    if len(report.problems) >= MAX_PROBLEMS:
+        raise _TooManyProblems
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
