@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from accord.agreements.compiled import compile_agreement
 from accord.agreements.context import Accreditation, OrganisationKind, Sanction
 from accord.agreements.decision import Effect, Mode, Outcome
 from accord.agreements.engine import evaluate
 from accord.agreements.templates import load_template
-from accord.agreements.compiled import compile_agreement
 from tests.agreements.builders import (
     ALZHEIMER,
     BREAST_CANCER,
@@ -877,7 +877,8 @@ def test_decision(row: Case) -> None:
     assert row.codes <= decision.codes(), [r.code for r in decision.reasons]
     assert row.obligations <= {o.code for o in decision.obligations}
     for reason in decision.reasons:
-        assert reason.text and reason.clause.ref
+        assert reason.text
+        assert reason.clause.ref
     if row.outcome is DENY:
         assert decision.obligations == ()
         denying = {r.code for r in decision.reasons if r.effect is Effect.DENY}
@@ -941,7 +942,8 @@ def test_decision_json_is_the_machine_form() -> None:
 
     data = decision.as_json()
 
-    assert data["outcome"] == "permit" and data["mode"] == "download"
+    assert data["outcome"] == "permit"
+    assert data["mode"] == "download"
     assert {"effect", "code", "clause", "text", "params"} <= data["reasons"][0].keys()
 
 
@@ -952,5 +954,6 @@ def test_dates_are_compared_on_the_calendar() -> None:
     in_march = evaluate(compiled, context(duration="P31D", now=at("2025-03-01T00:00:00")))
     too_long = evaluate(compiled, context(duration="P29D", now=at("2025-02-01T00:00:00")))
 
-    assert in_february.outcome is PERMIT and in_march.outcome is PERMIT
+    assert in_february.outcome is PERMIT
+    assert in_march.outcome is PERMIT
     assert too_long.outcome is DENY
