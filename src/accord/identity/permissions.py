@@ -34,6 +34,22 @@ class Permission(StrEnum):
     AGREEMENT_PUBLISH = "agreements:agreement:publish"
     AGREEMENT_CHECK = "agreements:decision:check"
 
+    ACCESS_REQUEST_SUBMIT = "access:request:submit"
+    ACCESS_REQUEST_READ = "access:request:read"
+    ACCESS_REQUEST_REVIEW = "access:request:review"
+    ACCESS_REQUEST_DECIDE = "access:request:decide"
+    ACCESS_COMMITTEE_CONFIGURE = "access:committee:configure"
+    ACCESS_GRANT_READ = "access:grant:read"
+    ACCESS_GRANT_REVOKE = "access:grant:revoke"
+    ACCESS_DUTY_FULFIL = "access:duty:fulfil"
+    ACCESS_APPEAL_FILE = "access:appeal:file"
+    ACCESS_APPEAL_DECIDE = "access:appeal:decide"
+    ACCESS_BREACH_REPORT = "access:breach:report"
+    ACCESS_BREACH_INVESTIGATE = "access:breach:investigate"
+    ACCESS_SANCTION_READ = "access:sanction:read"
+    ACCESS_SANCTION_IMPOSE = "access:sanction:impose"
+    ACCESS_NOTIFICATION_READ = "access:notification:read"
+
     LOG_READ_PRIVATE = "ledger:record:read"
     NODE_ADMIN = "ops:node:admin"
 
@@ -61,6 +77,12 @@ _SIGNED_IN = frozenset(
         Permission.TOKEN_REVOKE,
         Permission.TERMS_ACCEPT,
         Permission.AGREEMENT_CHECK,
+        Permission.ACCESS_REQUEST_READ,
+        Permission.ACCESS_GRANT_READ,
+        Permission.ACCESS_APPEAL_FILE,
+        Permission.ACCESS_BREACH_REPORT,
+        Permission.ACCESS_SANCTION_READ,
+        Permission.ACCESS_NOTIFICATION_READ,
     }
 )
 
@@ -76,10 +98,25 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.AGREEMENT_AUTHOR,
         Permission.AGREEMENT_PUBLISH,
         Permission.ORG_READ,
+        Permission.ACCESS_COMMITTEE_CONFIGURE,
     },
-    Role.RESEARCHER: _SIGNED_IN,
-    Role.COMMITTEE: _SIGNED_IN | {Permission.ORG_READ},
-    Role.REVIEWER: _SIGNED_IN | {Permission.ORG_READ, Permission.LOG_READ_PRIVATE},
+    Role.RESEARCHER: _SIGNED_IN | {Permission.ACCESS_REQUEST_SUBMIT, Permission.ACCESS_DUTY_FULFIL},
+    Role.COMMITTEE: _SIGNED_IN
+    | {
+        Permission.ORG_READ,
+        Permission.ACCESS_REQUEST_REVIEW,
+        Permission.ACCESS_REQUEST_DECIDE,
+        Permission.ACCESS_GRANT_REVOKE,
+    },
+    Role.REVIEWER: _SIGNED_IN
+    | {
+        Permission.ORG_READ,
+        Permission.LOG_READ_PRIVATE,
+        Permission.ACCESS_APPEAL_DECIDE,
+        Permission.ACCESS_BREACH_INVESTIGATE,
+        Permission.ACCESS_SANCTION_IMPOSE,
+        Permission.ACCESS_GRANT_REVOKE,
+    },
     Role.OUTPUT_CHECKER: _SIGNED_IN,
     Role.AUDITOR: _SIGNED_IN | {Permission.LOG_READ_PRIVATE, Permission.ORG_READ},
 }
