@@ -334,11 +334,18 @@ def _operand(value: object) -> Any:
     if isinstance(value, Mapping):
         if "@id" in value:
             iri = str(value["@id"])
-            if iri.startswith("duo:"):
-                return "DUO:" + iri.removeprefix("duo:")
+            for prefix in ("duo:", DUO_PREFIX):
+                if iri.startswith(prefix):
+                    return _duo_code("DUO:" + iri.removeprefix(prefix))
             return iri.removeprefix(ODRL)
         return value.get("@value")
     return value
+
+
+def _duo_code(curie: str) -> str:
+    """DUO's own shorthand (``HMB``) where the term has one, else the CURIE."""
+    duo = default_vocabulary().duo
+    return duo.shorthand(curie) if curie in duo else curie
 
 
 def _from_pydantic(error: Mapping[str, Any]) -> Problem:
