@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from accord.cli.state import CliState, state_of
+from accord.errors import NotFound
 
 users = typer.Typer(help="Manage users", no_args_is_help=True)
 orgs = typer.Typer(help="Manage organisations", no_args_is_help=True)
@@ -26,18 +27,10 @@ def _user_id(state: CliState, ref: str) -> str:
     """Accept a user id or an email address."""
     if ref.startswith("usr_"):
         return ref
-    cursor: str | None = None
-    while True:
-        page = state.client.get("/api/v1/users", params={"limit": 200, "cursor": cursor})
-        for user in page["items"]:
-            if user["email"] == ref.lower():
-                return str(user["id"])
-        cursor = page["next_cursor"]
-        if not cursor:
-            break
-    from accord.errors import NotFound
-
-    raise NotFound(f"no user {ref!r}", code="identity.user-not-found")
+    page = state.client.get("/api/v1/users", params={"email": ref, "limit": 1})
+    if not page["items"]:
+        raise NotFound(f"no user {ref!r}", code="identity.user-not-found")
+    return str(page["items"][0]["id"])
 
 
 def _users_table(items: list[dict[str, Any]]) -> Table:
@@ -128,8 +121,6 @@ def user_role(
             if r["role"] == role and r["scope_kind"] == scope_kind and r["scope_id"] == scope_id
         ]
         if not match:
-            from accord.errors import NotFound
-
             raise NotFound(f"user does not hold {role} there", code="identity.role-not-found")
         result = state.client.delete(f"/api/v1/users/{user_id}/roles/{match[0]['id']}")
     else:

@@ -80,8 +80,9 @@ def list_users(
     _: Annotated[Principal, Depends(require(Permission.USER_READ))],
     limit: Limit = 50,
     cursor: str | None = None,
+    email: Annotated[str | None, Query(max_length=320, description="Exact email")] = None,
 ) -> Page[schemas.UserOut]:
-    rows, next_cursor = service.list_users(session, limit=limit, cursor=cursor)
+    rows, next_cursor = service.list_users(session, limit=limit, cursor=cursor, email=email)
     return paged(response, "/api/v1/users", [_user_out(u) for u in rows], next_cursor, limit)
 
 

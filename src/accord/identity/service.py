@@ -173,9 +173,12 @@ def _organisation_field(session: Session, org_id: str) -> Organisation:
 
 
 def list_users(
-    session: Session, *, limit: int = 50, cursor: str | None = None
+    session: Session, *, limit: int = 50, cursor: str | None = None, email: str | None = None
 ) -> tuple[Sequence[User], str | None]:
-    return fetch_page(session, select(User), User.id, limit=limit, cursor=cursor)
+    stmt = select(User)
+    if email is not None:
+        stmt = stmt.where(User.email == email.strip().lower())
+    return fetch_page(session, stmt, User.id, limit=limit, cursor=cursor)
 
 
 def get_user(session: Session, user_id: str) -> User:
