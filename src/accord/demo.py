@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from accord.catalog.demo import seed_catalog
 from accord.identity import schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
@@ -29,7 +30,7 @@ class DemoContext:
 
 
 Seeder = Callable[[Session, Principal, DemoContext], None]
-SEEDERS: list[Seeder] = []
+SEEDERS: list[Seeder] = [seed_catalog]
 
 
 def seed(node: NodeContext) -> bool:

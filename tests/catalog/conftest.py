@@ -21,7 +21,7 @@ ORCID = "0000-0002-1825-0097"
 ROR = "05gq02987"
 
 
-def metadata_document(organisation_id: str, **changes: Any) -> dict[str, Any]:
+def metadata_document(organisation: str, **changes: Any) -> dict[str, Any]:
     """A complete, valid metadata document; ``changes`` replace top-level properties."""
     document: dict[str, Any] = {
         "titles": [{"title": "Household malaria survey, Kisumu 2021", "lang": "en"}],
@@ -50,7 +50,7 @@ def metadata_document(organisation_id: str, **changes: Any) -> dict[str, Any]:
         "languages": ["en"],
         "dates": [{"date": "2021-03/2021-09", "date_type": "Collected"}],
         "tier": "open",
-        "organisation_id": organisation_id,
+        "organisation_id": organisation,
     }
     document.update(copy.deepcopy(changes))
     return document

@@ -31,7 +31,7 @@ from accord.web.security import require
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
-Values = Annotated[list[str], Query(max_length=20)]
+Values = Annotated[list[str] | None, Query(max_length=20)]
 Version = Annotated[int, Query(ge=1)]
 
 
@@ -42,12 +42,12 @@ def search_datasets(
     session: SessionDep,
     _: Public,
     q: Annotated[str, Query(max_length=500, description="Words that must all match")] = "",
-    tier: Values | None = None,
-    licence: Values | None = None,
-    subject: Values | None = None,
-    country: Values | None = None,
-    organisation: Values | None = None,
-    year: Values | None = None,
+    tier: Values = None,
+    licence: Values = None,
+    subject: Values = None,
+    country: Values = None,
+    organisation: Values = None,
+    year: Values = None,
     sort: Sort | None = None,
     include_withdrawn: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from accord.cli import identity, log, node
+from accord.cli import catalog, identity, log, node
 from accord.cli.state import CliState
 from accord.config import load_settings
 from accord.errors import AccordError
@@ -24,6 +24,7 @@ app = typer.Typer(
 node.register(app)
 identity.register(app)
 log.register(app)
+catalog.register(app)
 
 
 @app.callback()
