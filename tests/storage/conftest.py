@@ -16,14 +16,18 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from accord.config import Settings
 from accord.identity import schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import local_operator
-from accord.node import NodeContext, read_identity
+from accord.node import NodeContext
+from accord.setup import initialise
 from accord.storage.blobs import BlobStore, LocalBlobStore
 from accord.storage.s3 import S3BlobStore
+from tests.conftest import BACKENDS, PG_ENV
 from tests.live import LiveNode, free_port, make_live_node
 
 AWS_ENV = {
@@ -132,39 +136,48 @@ class ServedNode:
 
 
 def serve_node(data_dir: Path, database_url: str, extra_env: dict[str, str]) -> ServedNode:
+    """Initialise a node in-process (as `accord init` does), then run `accord serve` on it."""
     live = make_live_node(data_dir, database_url=database_url, extra_env=extra_env)
-    live.init()
-    token = steward_token(data_dir, database_url, extra_env)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        base_url=live.url,
+        **_settings_env(extra_env),
+    )
+    report = initialise(
+        settings,
+        node_id="storage-test",
+        name="Storage test node",
+        jurisdiction="CH",
+        admin_email="admin@example.org",
+    )
+    try:
+        token = steward_token(report.node)
+    finally:
+        report.node.engine.dispose()
     live.start()
     return ServedNode(live, token)
 
 
-def steward_token(data_dir: Path, database_url: str, extra_env: dict[str, str]) -> str:
+def steward_token(node: NodeContext) -> str:
     """A steward and an API token, created in the node's own database."""
-    settings = Settings(data_dir=data_dir, database_url=database_url, **_settings_env(extra_env))
-    identity = read_identity(data_dir)
-    assert identity is not None
-    node = NodeContext(settings, identity)
-    try:
-        with node.session() as session:
-            user, _ = service.create_user(
-                session,
-                local_operator(),
-                schemas.UserCreate(
-                    name="Steward",
-                    email=f"steward-{uuid.uuid4().hex[:8]}@example.org",
-                    country="CH",
-                    roles=[Role.STEWARD],
-                    password="a-long-steward-password",
-                ),
-            )
-            secret, _ = service.create_token(
-                session, local_operator(), user.id, schemas.TokenCreate(name="tests")
-            )
-            session.commit()
-            return secret
-    finally:
-        node.engine.dispose()
+    with node.session() as session:
+        user, _ = service.create_user(
+            session,
+            local_operator(),
+            schemas.UserCreate(
+                name="Steward",
+                email=f"steward-{uuid.uuid4().hex[:8]}@example.org",
+                country="CH",
+                roles=[Role.STEWARD],
+                password="a-long-steward-password",
+            ),
+        )
+        secret, _ = service.create_token(
+            session, local_operator(), user.id, schemas.TokenCreate(name="tests")
+        )
+        session.commit()
+        return secret
 
 
 def _settings_env(extra_env: dict[str, str]) -> dict[str, str]:
@@ -172,9 +185,32 @@ def _settings_env(extra_env: dict[str, str]) -> dict[str, str]:
     return {"storage_url": url} if url else {}
 
 
-@pytest.fixture
-def served(tmp_path: Path, database_url: str) -> Iterator[ServedNode]:
-    """A real node on the parametrised database, local blob store."""
-    node = serve_node(tmp_path / "node", database_url, {})
+@pytest.fixture(scope="module", params=BACKENDS)
+def live_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database of its own for a module's real node: a SQLite file, or a fresh PostgreSQL one."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('live-db') / 'accord.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped")
+    name = f"accord_storage_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def served(
+    tmp_path_factory: pytest.TempPathFactory, live_database_url: str
+) -> Iterator[ServedNode]:
+    """A real node on SQLite or PostgreSQL with the local blob store, shared by a module."""
+    node = serve_node(tmp_path_factory.mktemp("node") / "data", live_database_url, {})
     yield node
     node.live.stop()

@@ -74,11 +74,12 @@ async def create(request: Request, session: SessionDep, principal: Uploader) -> 
         raise BadRequest("this server needs Upload-Length up front", code="storage.tus-defer")
     length = tus.parse_count(request.headers.get("upload-length"), "Upload-Length")
     meta = tus.parse_metadata(request.headers.get("upload-metadata"))
+    if _has_body(request):
+        tus.check_offset_media_type(request.headers.get("content-type"))
     new = uploads.NewUpload(length, meta.filename, meta.media_type, meta.sha256, meta.pairs)
     upload = uploads.create_upload(session, principal.user_id, new)
     session.commit()
     if _has_body(request) or length == 0:
-        tus.check_offset_media_type(request.headers.get("content-type"))
         await uploads.append_chunks(session, upload, request.stream())
     return Response(
         status_code=201,
