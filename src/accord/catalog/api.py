@@ -162,7 +162,11 @@ def attach_file(
     replace: bool = False,
 ) -> schemas.FileOut:
     """Attach a finished resumable upload (``/api/v1/uploads``) to a draft under ``path``."""
-    blob = completed_upload(session, body.upload_id, principal.user_id)
+    if body.upload_id is not None:
+        blob = completed_upload(session, body.upload_id, principal.user_id)
+    else:
+        assert body.sha256 is not None
+        blob = service.stored_blob_for_operator(session, principal, body.sha256)
     file = service.add_file(
         session,
         principal,

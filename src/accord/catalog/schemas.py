@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.catalog.metadata import DatasetMetadata
 
@@ -69,11 +69,19 @@ class MetadataUpdate(DatasetMetadata):
 
 
 class FileAttach(Strict):
-    """Attach a finished resumable upload (``/api/v1/uploads``) as a file of a draft."""
+    """Attach bytes to a draft: a finished resumable upload of the caller (``upload_id``), or,
+    for the node's local operator only, a blob already in the store (``sha256``)."""
 
     path: str = Field(min_length=1, max_length=1024, description="Relative path, e.g. data/a.csv")
-    upload_id: str = Field(min_length=1, max_length=60)
+    upload_id: str | None = Field(default=None, min_length=1, max_length=60)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     media_type: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.upload_id is None) == (self.sha256 is None):
+            raise ValueError("give either upload_id or sha256")
+        return self
 
 
 class WithdrawalIn(Strict):

@@ -284,6 +284,22 @@ def add_file(
     return file
 
 
+def stored_blob_for_operator(session: Session, actor: Principal, sha256: str) -> BlobInfo:
+    """A blob already in the store, by digest: only for the node's local operator (the CLI on
+    the data dir), who could read every blob anyway. Anyone else attaching by digest could copy
+    the bytes of data they may not download, so they must upload."""
+    if actor.via != "local":
+        raise Forbidden(
+            "only the node's local operator may attach a stored blob by its sha256",
+            code="catalog.attach-by-digest",
+            hint="upload the file through /api/v1/uploads and attach it with its upload_id",
+        )
+    store = blob_store_of(node_of(session))
+    if not store.exists(sha256):
+        raise NotFound(f"no blob {sha256} is stored", code="storage.blob-missing")
+    return store.stat(sha256)
+
+
 def remove_file(
     session: Session, actor: Principal, dataset_id: str, number: int, file_id: str
 ) -> None:

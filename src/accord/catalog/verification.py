@@ -115,7 +115,7 @@ def _check_blob(
                 version=f.version.number,
                 path=f.path,
                 code=error.code,
-                message=f"{f.path}: {error.message}",
+                message=error.message,
             )
             for f in users
         ]

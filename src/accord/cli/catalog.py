@@ -1,9 +1,10 @@
 """``accord dataset …``, ``accord search``, ``accord download``, ``accord verify``.
 
 Every command talks to the catalog API through ``state.client`` (in-process on the data dir, or
-a remote node with ``--url``/``--token``). Uploads use the node's tus endpoint (resumable: an
-interrupted transfer continues from the offset the node reports); downloads resume from a
-``.part`` file with an ``If-Range`` request and check the file's SHA-256 at the end.
+a remote node with ``--url``/``--token``). Uploads to a remote node use its tus endpoint
+(resumable: an interrupted transfer continues from the offset the node reports); on the node's
+own data dir the file is streamed into the blob store and attached by digest. Downloads resume
+from a ``.part`` file with an ``If-Range`` request and check the file's SHA-256 at the end.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from accord.catalog.pids import VersionRef, parse_version_ref
 from accord.cli.client import ApiError
 from accord.cli.state import CliState, state_of
 from accord.errors import AccordError, InvalidInput, NotFound, VerificationFailed
+from accord.storage.blobs import blob_store_of
+from accord.storage.ingest import ingest_chunks
 
 datasets = typer.Typer(help="Create, upload, publish and withdraw datasets", no_args_is_help=True)
 
@@ -84,8 +87,11 @@ def upload(
     for path in files:
         if not path.is_file():
             raise InvalidInput(f"{path} is not a file", code="catalog.not-a-file")
-        upload_id = _tus_upload(state, path)
-        body = {"path": f"{prefix.strip('/')}/{path.name}".lstrip("/"), "upload_id": upload_id}
+        body = {"path": f"{prefix.strip('/')}/{path.name}".lstrip("/")}
+        if state.url:
+            body["upload_id"] = _tus_upload(state, path)
+        else:
+            body["sha256"] = _store_locally(state, path)
         attached.append(
             state.client.post(
                 f"/api/v1/datasets/{dataset_id}/versions/{number}/files",
@@ -235,14 +241,19 @@ def verify(ctx: typer.Context) -> None:
     else:
         for p in report["problems"]:
             where = f"{p['dataset_id']}@v{p['version']}" + (f" {p['path']}" if p["path"] else "")
-            state.err.print(f"MISMATCH {where}: {p['message']} [{p['code']}]", markup=False)
+            line = f"MISMATCH {where}: {p['message']} [{p['code']}]"
+            state.err.print(line, markup=False, soft_wrap=True)
         state.console.print(
             f"checked {report['versions_checked']} manifests, {report['blobs_checked']} blobs "
             f"({report['files_checked']} files): "
             + ("all good" if report["ok"] else f"{len(report['problems'])} problem(s)")
         )
     if not report["ok"]:
-        raise typer.Exit(VerificationFailed.exit_code)
+        raise VerificationFailed(
+            f"{len(report['problems'])} file(s) or manifest(s) failed verification",
+            code="catalog.verification-failed",
+            hint="restore the named files from a backup or a mirror, then run `accord verify`",
+        )
 
 
 # --- helpers: references, documents --------------------------------------------------------------
@@ -385,6 +396,20 @@ def _tus_upload(state: CliState, path: Path) -> str:
                 offset = int(_check(http.head(location, headers=TUS)).headers["Upload-Offset"])
             progress.update(task, completed=offset)
     return location.rsplit("/", 1)[-1]
+
+
+def _store_locally(state: CliState, path: Path) -> str:
+    """On the node's own data dir: stream the file into the blob store (verified, stored once)."""
+    store = blob_store_of(state.node)
+    with _progress(state) as progress, path.open("rb") as handle:
+        task = progress.add_task(path.name, total=path.stat().st_size)
+
+        def chunks() -> Iterator[bytes]:
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                progress.advance(task, len(chunk))
+                yield chunk
+
+        return ingest_chunks(store, chunks()).sha256
 
 
 def _send_chunk(http: httpx.Client, location: str, offset: int, data: bytes) -> int:
