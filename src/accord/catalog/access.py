@@ -19,11 +19,13 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.access.service import check_download
 from accord.catalog.metadata import Tier
 from accord.catalog.models import DatasetVersion, TermsAcceptance, VersionState
 from accord.errors import AccordError, Forbidden, Gone, NotFound, Unauthenticated
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
+from accord.node import node_of
 
 DEFAULT_TERMS = (
     "I will use these data for research only, cite the dataset as shown on its page, keep the "
@@ -143,7 +145,14 @@ def _registered(session: Session, principal: Principal | None, version: DatasetV
 
 
 def _controlled(session: Session, principal: Principal | None, version: DatasetVersion) -> Decision:
-    """Controlled data need a grant; the access domain's grants are checked here."""
+    """Controlled data need an active download grant (``accord.access.service.check_download``)."""
+    check = None
+    if principal is not None:
+        check = check_download(session, principal.user_id, version.id, node_of(session).clock.now())
+        if check.allowed:
+            return _allow(check.code, f"grant:{check.grant_id}", check.message, version)
+    if check is not None and check.grant_id is not None:
+        return _deny(check.code, f"grant:{check.grant_id}", check.message)
     return _deny(
         "catalog.grant-required",
         "tier:controlled",

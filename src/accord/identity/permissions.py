@@ -36,6 +36,7 @@ class Permission(StrEnum):
 
     ACCESS_REQUEST_SUBMIT = "access:request:submit"
     ACCESS_REQUEST_READ = "access:request:read"
+    ACCESS_REQUEST_MESSAGE = "access:request:message"
     ACCESS_REQUEST_REVIEW = "access:request:review"
     ACCESS_REQUEST_DECIDE = "access:request:decide"
     ACCESS_COMMITTEE_CONFIGURE = "access:committee:configure"
@@ -78,6 +79,7 @@ _SIGNED_IN = frozenset(
         Permission.TERMS_ACCEPT,
         Permission.AGREEMENT_CHECK,
         Permission.ACCESS_REQUEST_READ,
+        Permission.ACCESS_REQUEST_MESSAGE,
         Permission.ACCESS_GRANT_READ,
         Permission.ACCESS_APPEAL_FILE,
         Permission.ACCESS_BREACH_REPORT,

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from accord import __version__
+from accord.access import api as access_api
 from accord.catalog import api as catalog_api
 from accord.catalog import drs as catalog_drs
 from accord.config import load_settings
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     storage_api.router,
     catalog_api.router,
     catalog_drs.router,
+    access_api.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
