@@ -24,13 +24,9 @@ DEFAULT_DATA_DIR = Path("accord-data")
 class Settings(BaseSettings):
     """What a node needs to start. Precedence: arguments > environment > accord.toml > defaults."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="ACCORD_", extra="ignore", toml_file=None
-    )
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore", toml_file=None)
 
-    data_dir: Path = Field(
-        default=DEFAULT_DATA_DIR, description="Where the node keeps its files"
-    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the node keeps its files")
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL; default is a SQLite file in the data dir",
@@ -39,25 +35,29 @@ class Settings(BaseSettings):
         default=None,
         description="Blob store; default is the blobs/ folder of the data dir",
     )
-    base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Public URL of this node"
-    )
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of this node")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    max_body_bytes: int = Field(
-        default=1_048_576, ge=1024, description="Largest request body"
-    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body")
     max_upload_bytes: int = Field(
         default=50 * 1024**3,
         ge=1024,
         description="Largest file accepted by upload endpoints",
     )
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
-    secure_cookies: bool = Field(
-        default=False, description="Mark cookies Secure (set behind TLS)"
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set behind TLS)")
+    workers: int = Field(default=1, ge=0, description="Sandbox workers started by `accord serve`")
+    signin_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins for one account before it is locked"
     )
-    workers: int = Field(
-        default=1, ge=0, description="Sandbox workers started by `accord serve`"
+    signin_lockout_minutes: int = Field(
+        default=15, ge=1, description="How long the lock (and the failure window) lasts"
+    )
+    signin_per_address: int = Field(
+        default=30, ge=1, description="Sign-in attempts per client address per 5 minutes"
+    )
+    api_requests_per_minute: int = Field(
+        default=1200, ge=1, description="Requests per minute per API token holder (per process)"
     )
     log_checkpoint_entries: int = Field(
         default=1000, ge=1, description="Sign a log checkpoint after this many new entries"
@@ -80,9 +80,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(
-            settings_cls, toml_file=_toml_path(init_settings)
-        )
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path(init_settings))
         return (init_settings, env_settings, toml)
 
     @property
@@ -99,9 +97,7 @@ class Settings(BaseSettings):
 def _toml_path(init_settings: PydanticBaseSettingsSource) -> list[Path]:
     """``accord.toml`` in the data dir, then in the working directory (both optional)."""
     init: dict[str, Any] = init_settings()
-    data_dir = Path(
-        init.get("data_dir") or os.environ.get("ACCORD_DATA_DIR") or DEFAULT_DATA_DIR
-    )
+    data_dir = Path(init.get("data_dir") or os.environ.get("ACCORD_DATA_DIR") or DEFAULT_DATA_DIR)
     return [p for p in (Path("accord.toml"), data_dir / "accord.toml") if p.is_file()]
 
 

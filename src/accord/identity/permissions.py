@@ -53,6 +53,7 @@ class Permission(StrEnum):
 
     LOG_READ_PRIVATE = "ledger:record:read"
     NODE_ADMIN = "ops:node:admin"
+    METRICS_READ = "ops:metrics:read"
 
 
 class Role(StrEnum):
@@ -120,7 +121,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.ACCESS_GRANT_REVOKE,
     },
     Role.OUTPUT_CHECKER: _SIGNED_IN,
-    Role.AUDITOR: _SIGNED_IN | {Permission.LOG_READ_PRIVATE, Permission.ORG_READ},
+    Role.AUDITOR: _SIGNED_IN
+    | {Permission.LOG_READ_PRIVATE, Permission.ORG_READ, Permission.METRICS_READ},
 }
 """What each role may do. Every active user also holds the signed-in permissions."""
 

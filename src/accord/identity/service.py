@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from accord.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    RateLimited,
     Unauthenticated,
 )
 from accord.identity import schemas
@@ -32,6 +34,7 @@ from accord.identity.principal import Principal, RoleGrant
 from accord.identity.secrets import TOKEN_PREFIX, digest, new_secret
 from accord.ids import new_id
 from accord.node import node_of
+from accord.ops.ratelimit import DatabaseLimiter, Limit
 from accord.paging import fetch_page
 
 
@@ -330,8 +333,57 @@ def accreditations_of(session: Session, user_id: str) -> Sequence[Accreditation]
 # --- authentication --------------------------------------------------------------------------
 
 
-def authenticate_password(session: Session, email: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+@dataclass(frozen=True)
+class SignInPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    per_address: int = 30
+
+
+def authenticate_password(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    client: str = "unknown",
+    policy: SignInPolicy = SignInPolicy(),
+) -> User:
+    """Check a password, with lockout after repeated failures and a per-address attempt limit.
+
+    Failure counters live in the database (shared by every API process); the caller commits the
+    session even when this raises, so that failures are counted.
+    """
+    now = _now(session)
+    limiter = DatabaseLimiter(session)
+    email = email.strip().lower()
+    failures_key = f"signin-failures:{email}"
+    lockout = Limit(policy.max_failures, policy.lockout)
+    if wait := limiter.hit(
+        f"signin-address:{client}", Limit(policy.per_address, timedelta(minutes=5)), now
+    ):
+        raise _locked(wait, "too many sign-in attempts from your address")
+    if wait := limiter.peek(failures_key, lockout, now):
+        raise _locked(wait, "this account is locked after repeated failed sign-ins")
+    try:
+        user = _check_password(session, email, password)
+    except Unauthenticated:
+        limiter.hit(failures_key, lockout, now)
+        raise
+    limiter.reset(failures_key)
+    return user
+
+
+def _locked(wait: int, message: str) -> RateLimited:
+    minutes = max(1, round(wait / 60))
+    return RateLimited(
+        f"{message}; try again in about {minutes} minute{'s' if minutes > 1 else ''}",
+        code="identity.locked-out",
+        extra={"retry_after": wait},
+    )
+
+
+def _check_password(session: Session, email: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthenticated(
             "wrong email or password",
@@ -388,7 +440,7 @@ def principal_from_token(session: Session, secret: str) -> Principal:
     ).first()
     if row is None:
         raise Unauthenticated("unknown API token", code="identity.bad-token")
-    token, user = row.tuple()
+    token, user = row
     if token.revoked_at is not None:
         raise Unauthenticated("this API token was revoked", code="identity.token-revoked")
     if token.expires_at <= _now(session):

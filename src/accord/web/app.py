@@ -19,6 +19,10 @@ from accord.config import load_settings
 from accord.identity import api as identity_api
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
+from accord.ops import api as ops_api
+from accord.ops.logs import RequestLog, configure_logging
+from accord.ops.metrics import Metrics, MetricsMiddleware
+from accord.ops.ratelimit import MemoryLimiter
 from accord.storage import api as storage_api
 from accord.web import pages, problems, system
 from accord.web.middleware import BodyLimit, SecurityHeaders
@@ -36,6 +40,7 @@ ROUTERS: list[APIRouter] = [
     catalog_api.router,
     catalog_drs.router,
     access_api.router,
+    ops_api.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
@@ -61,6 +66,8 @@ def create_app(node: NodeContext) -> FastAPI:
     app.state.node = node
     app.state.templates = _templates()
     app.state.descriptor_sections = DESCRIPTOR_SECTIONS
+    app.state.metrics = Metrics()
+    app.state.token_limiter = MemoryLimiter()
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -72,6 +79,8 @@ def create_app(node: NodeContext) -> FastAPI:
         limits=[(prefix, node.settings.max_upload_bytes) for prefix in UPLOAD_PREFIXES],
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestLog)
     return app
 
 
@@ -83,6 +92,7 @@ def _templates() -> Jinja2Templates:
 
 def app_from_environment() -> FastAPI:
     """Entry point for ``uvicorn --factory`` (each server process builds its own node)."""
+    configure_logging()
     settings = load_settings()
     identity = read_identity(settings.data_dir)
     if identity is None:

@@ -6,6 +6,7 @@ sign-in form, sent before any session exists, uses a double-submit cookie instea
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -104,9 +105,17 @@ def sign_in(
             code="csrf-failed",
             hint="reload the sign-in page and try again",
         )
+    settings = node.settings
+    policy = service.SignInPolicy(
+        max_failures=settings.signin_max_failures,
+        lockout=timedelta(minutes=settings.signin_lockout_minutes),
+        per_address=settings.signin_per_address,
+    )
+    client = request.client.host if request.client else "unknown"
     try:
-        user = service.authenticate_password(session, email, password)
+        user = service.authenticate_password(session, email, password, client=client, policy=policy)
     except AccordError as error:
+        session.commit()  # keep the failure counters
         return _sign_in_form(
             request,
             node.settings.secure_cookies,

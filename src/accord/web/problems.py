@@ -50,7 +50,11 @@ def install(app: FastAPI) -> None:
 def problem_response(request: Request, error: AccordError) -> Response:
     if _wants_html(request):
         return _html_problem(request, error)
-    headers = {"WWW-Authenticate": 'Bearer realm="accord"'} if error.status == 401 else None
+    headers: dict[str, str] = {}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="accord"'
+    if "retry_after" in error.extra:
+        headers["Retry-After"] = str(error.extra["retry_after"])
     return JSONResponse(
         error.problem(instance=request.url.path),
         status_code=error.status,

@@ -7,17 +7,19 @@ Every route declares the permission it needs: ``principal: Principal = Depends(r
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from accord.errors import Forbidden, Unauthenticated
+from accord.errors import Forbidden, RateLimited, Unauthenticated
 from accord.identity import service
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.identity.secrets import same
+from accord.ops.ratelimit import Limit
 from accord.web.deps import SAFE_METHODS, get_session
 
 SESSION_COOKIE = "accord_session"
@@ -42,10 +44,25 @@ async def current_principal(
                 "the Authorization header must be `Bearer <token>`", code="identity.bad-token"
             )
         principal = await run_in_threadpool(service.principal_from_token, session, secret.strip())
+        _limit_rate(request, principal)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         principal = await run_in_threadpool(service.principal_from_session_secret, session, cookie)
     request.state.principal = principal
     return principal
+
+
+def _limit_rate(request: Request, principal: Principal) -> None:
+    """Per-holder request rate for API tokens (in-process counters, see ops/ratelimit.py)."""
+    node = request.app.state.node
+    limit = Limit(node.settings.api_requests_per_minute, timedelta(minutes=1))
+    wait = request.app.state.token_limiter.hit(f"api:{principal.user_id}", limit, node.clock.now())
+    if wait:
+        raise RateLimited(
+            "too many requests with this account's tokens",
+            code="rate-limited",
+            hint=f"wait {wait} s and slow down",
+            extra={"retry_after": wait},
+        )
 
 
 async def _check_csrf(request: Request, principal: Principal) -> None:
@@ -75,14 +92,16 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal | None]
         request: Request,
         principal: Annotated[Principal | None, Depends(current_principal)],
     ) -> Principal | None:
+        if permission is Permission.PUBLIC:
+            # Public routes act with no authority of the caller, so a forged cross-site request
+            # gains nothing from the session; they keep their own checks (sign-in has one).
+            return principal
         if (
             principal is not None
             and principal.via == "session"
             and request.method not in SAFE_METHODS
         ):
             await _check_csrf(request, principal)
-        if permission is Permission.PUBLIC:
-            return principal
         if principal is None:
             raise Unauthenticated(
                 "sign in or send an API token to do this",
