@@ -13,14 +13,9 @@ from functools import lru_cache
 from accord.agreements.checks.duo_terms import Category, modifier_checks, modifier_obligations
 from accord.agreements.checks.odrl_rules import OdrlRules
 from accord.agreements.checks.placement import Placement
-from accord.agreements.checks.requester import Accredited, Sanctions, SignedIn
-from accord.agreements.checks.terms import (
-    Always,
-    MaximumDuration,
-    standing_obligations,
-    tier_reasons,
-)
-from accord.agreements.decision import Obligation
+from accord.agreements.checks.requester import Accredited, Standing
+from accord.agreements.checks.terms import MaximumDuration, standing_obligations, tier_reasons
+from accord.agreements.decision import Effect, Obligation, Reason
 from accord.agreements.document import AgreementDocument, Tier
 from accord.agreements.duo import Duo
 from accord.agreements.findings import Check
@@ -30,8 +25,16 @@ from accord.agreements.validation import check_agreement
 
 @dataclass(frozen=True, slots=True)
 class CompiledAgreement:
+    """The checks of an agreement, plus what holds for every request under it."""
+
     document: AgreementDocument
     checks: tuple[Check, ...]
+    reasons: tuple[Reason, ...]
+    """Reasons of every decision: the tier and the committee."""
+    obligations: tuple[Obligation, ...]
+    """Obligations of every grant: the licence, the duties, the duty-only DUO modifiers."""
+    sandbox: bool
+    """Whether the data is used in the sandbox whatever the request (restricted tier)."""
 
 
 def compile_agreement(
@@ -44,18 +47,19 @@ def compile_agreement(
 @lru_cache(maxsize=8192)
 def _compile(document: AgreementDocument, vocab: Vocabulary) -> CompiledAgreement:
     check_agreement(document, vocab)
-    checks: list[Check] = [Sanctions()]
-    if document.tier is not Tier.OPEN:
-        checks.append(SignedIn(document.tier.value))
+    checks: list[Check] = [Standing(document.tier.value, document.tier is not Tier.OPEN)]
     checks += [Accredited(kind, i) for i, kind in enumerate(document.accreditations)]
     checks += _duo_checks(document, vocab)
     if document.odrl.permissions or document.odrl.prohibitions or document.odrl.obligations:
         checks.append(OdrlRules(document.odrl, vocab))
     if document.max_grant_duration is not None:
         checks.append(MaximumDuration(document.max_grant_duration))
-    checks.append(Always(tier_reasons(document), _obligations(document, vocab)))
     checks.append(Placement(document))
-    return CompiledAgreement(document, tuple(checks))
+    reasons = tier_reasons(document)
+    sandbox = any(reason.effect is Effect.SANDBOX for reason in reasons)
+    return CompiledAgreement(
+        document, tuple(checks), reasons, _obligations(document, vocab), sandbox
+    )
 
 
 def _duo_checks(document: AgreementDocument, vocab: Vocabulary) -> list[Check]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from accord.agreements.decision import Mode
@@ -89,6 +89,7 @@ class Context:
             raise ValueError("a request asks for mode download or sandbox")
         if self.now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
+        object.__setattr__(self, "now", self.now.astimezone(UTC))
         object.__setattr__(self, "ends", self.duration.after(self.now))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 
@@ -103,8 +103,9 @@ class Obligation:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """The engine's answer. A named tuple: it is built once per evaluation, so it is cheap."""
+
     outcome: Outcome
     mode: Mode
     reasons: tuple[Reason, ...]

@@ -15,7 +15,7 @@ from accord.agreements.findings import Findings
 
 def evaluate(agreement: CompiledAgreement, context: Context) -> Decision:
     """Decide ``context`` under ``agreement``: outcome, mode, reasons, obligations."""
-    found = Findings()
+    found = Findings(agreement.reasons, agreement.obligations, agreement.sandbox)
     for check in agreement.checks:
         check(context, found)
     return found.decision(context)

@@ -27,33 +27,46 @@ class Check(Protocol):
 class Findings:
     """Reasons and obligations recorded so far. Checks append to the lists directly."""
 
-    __slots__ = ("download_obligations", "obligations", "reasons")
+    __slots__ = ("_standing", "download_obligations", "obligations", "reasons", "sandbox")
 
-    def __init__(self) -> None:
-        self.reasons: list[Reason] = []
+    def __init__(
+        self,
+        reasons: tuple[Reason, ...] = (),
+        standing: tuple[Obligation, ...] = (),
+        sandbox: bool = False,
+    ) -> None:
+        self.reasons: list[Reason] = list(reasons)
+        self._standing = standing
         self.obligations: list[Obligation] = []
+        """Obligations found by the checks, after the ``standing`` ones of the agreement."""
         self.download_obligations: list[Obligation] = []
+        self.sandbox = sandbox
+
+    def keep_home(self, reason: Reason) -> None:
+        """Record a reason whose effect is to keep the data at the node (sandbox only)."""
+        if reason.effect is not _SANDBOX:
+            raise ValueError(f"{reason.code} does not keep the data at the node")
+        self.reasons.append(reason)
+        self.sandbox = True
 
     def sandboxed(self, context: Context) -> bool:
         """Whether, as found so far, the data would be used in the sandbox."""
-        if context.mode is _SANDBOX_MODE:
-            return True
-        return any(reason.effect is _SANDBOX for reason in self.reasons)
+        return self.sandbox or context.mode is _SANDBOX_MODE
 
     def decision(self, context: Context) -> Decision:
         """Combine: deny overrides refer, refer overrides permit; sandbox overrides download."""
         reasons = tuple(self.reasons)
-        referred = sandbox = False
+        referred = False
         for reason in reasons:
             effect = reason.effect
             if effect is _DENY:
                 return Decision(_DENY_OUTCOME, _NO_MODE, reasons, ())
             if effect is _REFER:
                 referred = True
-            elif effect is _SANDBOX:
-                sandbox = True
         outcome = _REFER_OUTCOME if referred else _PERMIT_OUTCOME
-        if sandbox or context.mode is _SANDBOX_MODE:
-            return Decision(outcome, _SANDBOX_MODE, reasons, tuple(self.obligations))
-        obligations = (*self.obligations, *self.download_obligations)
+        obligations = (*self._standing, *self.obligations) if self.obligations else self._standing
+        if self.sandbox or context.mode is _SANDBOX_MODE:
+            return Decision(outcome, _SANDBOX_MODE, reasons, obligations)
+        if self.download_obligations:
+            obligations = (*obligations, *self.download_obligations)
         return Decision(outcome, _DOWNLOAD, reasons, obligations)

@@ -25,7 +25,16 @@ from accord.agreements.wording import term_phrase
 class Category:
     """The stated purpose falls within the dataset's DUO data-use permission."""
 
-    __slots__ = ("_admitted", "_clause", "_clinical_care", "_covered", "_diseases", "_ok", "_vocab")
+    __slots__ = (
+        "_admitted",
+        "_clause",
+        "_clinical_care",
+        "_covered",
+        "_diseases",
+        "_ok",
+        "_refusals",
+        "_vocab",
+    )
 
     def __init__(
         self, permission: str, diseases: Iterable[str], clinical_care: bool, vocab: Vocabulary
@@ -36,6 +45,7 @@ class Category:
         self._diseases = tuple(diseases)
         self._covered = frozenset().union(*(vocab.diseases.descendants(d) for d in self._diseases))
         self._clinical_care = clinical_care or permission == Duo.NRES
+        self._refusals: dict[tuple[str, frozenset[str]], Reason] = {}
         self._ok = Reason(
             Effect.PERMIT,
             "duo.purpose-within-consent",
@@ -61,16 +71,27 @@ class Category:
                 self._deny("duo.purpose-missing", "state the purpose as a DUO term (e.g. HMB)")
             )
         elif not purpose.categories <= admitted:
-            outside = ", ".join(
-                term_phrase(self._vocab.duo, t) for t in sorted(purpose.categories - admitted)
-            )
-            found.reasons.append(
-                self._deny("duo.purpose-outside-consent", f"the purpose {outside} is outside it")
-            )
+            found.reasons.append(self._refusal("categories", purpose.categories))
         elif self._diseases and not (purpose.diseases and purpose.diseases <= self._covered):
-            found.reasons.append(self._deny_disease(purpose.diseases))
+            found.reasons.append(self._refusal("diseases", purpose.diseases))
         else:
             found.reasons.append(self._ok)
+
+    def _refusal(self, kind: str, asked: frozenset[str]) -> Reason:
+        """The refusal for these terms, worded once and then remembered (wording is pure)."""
+        reason = self._refusals.get((kind, asked))
+        if reason is None:
+            if kind == "categories":
+                outside = ", ".join(
+                    term_phrase(self._vocab.duo, t)
+                    for t in sorted(asked - (self._admitted or frozenset()))
+                )
+                why = f"the purpose {outside} is outside it"
+                reason = self._deny("duo.purpose-outside-consent", why)
+            else:
+                reason = self._deny_disease(asked)
+            self._refusals[(kind, asked)] = reason
+        return reason
 
     def _deny(self, code: str, why: str) -> Reason:
         consent = term_phrase(self._vocab.duo, str(self._clause.term))

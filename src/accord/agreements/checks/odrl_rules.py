@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from operator import eq, ge, gt, le, lt, ne
 from typing import Any
 
@@ -78,12 +79,15 @@ class CompiledProhibition:
     conditions: tuple[Condition, ...]
     clause: Clause
     reason: Reason
+    home: Reason
+    """The same rule as a sandbox-only reason (a prohibited ``reproduce``)."""
 
 
 class OdrlRules:
     """All rules of one ODRL policy, checked together (prohibitions first: deny-overrides)."""
 
-    __slots__ = ("_obligations", "_permissions", "_prohibitions")
+    __slots__ = ("_obligations", "_permissions", "_prohibitions", "_refusals")
+    _refusals: dict[tuple[tuple[int, tuple[int, ...]], ...], Reason]
 
     def __init__(self, policy: OdrlPolicy, vocab: Vocabulary) -> None:
         self._prohibitions = tuple(
@@ -93,6 +97,7 @@ class OdrlRules:
         self._permissions = tuple(
             _permission(rule, index, vocab) for index, rule in enumerate(policy.permissions)
         )
+        self._refusals = {}
         self._obligations = tuple(
             _duty(duty, Clause(ClauseKind.ODRL, f"odrl.obligations[{i}]"))
             for i, duty in enumerate(policy.obligations)
@@ -119,33 +124,42 @@ class OdrlRules:
         if action == "use" or (action == "commercialize" and commercial):
             found.reasons.append(rule.reason)
         elif action == "reproduce" and download:
-            found.reasons.append(
-                Reason(Effect.SANDBOX, "odrl.reproduce-prohibited", rule.clause, rule.reason.text)
-            )
+            found.keep_home(rule.home)
         else:
             found.obligations.append(
                 Obligation("odrl.prohibited", rule.clause, f"Do not {ACTIONS[action]}.")
             )
 
     def _permitted(self, context: Context, found: Findings) -> None:
-        unmet: list[str] = []
-        for rule in self._permissions:
+        misses: list[tuple[int, tuple[int, ...]]] = []
+        for number, rule in enumerate(self._permissions):
             if rule.action != "use":
                 continue
-            failing = [c.phrase for c in rule.conditions if not c.surely(context)]
+            failing = tuple([i for i, c in enumerate(rule.conditions) if not c.surely(context)])
             if not failing:
                 found.reasons.append(rule.reason)
                 found.obligations.extend(rule.duties)
                 return
-            unmet.append(f"{rule.clause.ref} needs {' and '.join(failing)}")
+            misses.append((number, failing))
+        key = tuple(misses)
+        reason = self._refusals.get(key)
+        if reason is None:
+            reason = self._refusal(misses)
+            self._refusals[key] = reason
+        found.reasons.append(reason)
+
+    def _refusal(self, misses: list[tuple[int, tuple[int, ...]]]) -> Reason:
+        unmet = [
+            f"{self._permissions[number].clause.ref} needs "
+            + " and ".join(self._permissions[number].conditions[i].phrase for i in failing)
+            for number, failing in misses
+        ]
         why = "; ".join(unmet) if unmet else "no permission is for using the data"
-        found.reasons.append(
-            Reason(
-                Effect.DENY,
-                "odrl.use-not-permitted",
-                Clause(ClauseKind.ODRL, "odrl.permissions"),
-                f"No ODRL permission lets the requester use the data: {why}.",
-            )
+        return Reason(
+            Effect.DENY,
+            "odrl.use-not-permitted",
+            Clause(ClauseKind.ODRL, "odrl.permissions"),
+            f"No ODRL permission lets the requester use the data: {why}.",
         )
 
 
@@ -171,7 +185,8 @@ def _prohibition(
         f" when {when}." if when else "."
     )
     reason = Reason(Effect.DENY, "odrl.prohibited", clause, text, {"action": action})
-    return CompiledProhibition(action, conditions, clause, reason)
+    home = Reason(Effect.SANDBOX, "odrl.reproduce-prohibited", clause, text, {"action": action})
+    return CompiledProhibition(action, conditions, clause, reason, home)
 
 
 def _duty(duty: OdrlDuty, clause: Clause) -> Obligation:
@@ -202,8 +217,9 @@ def _exact(constraint: Constraint) -> Predicate:
             chosen = frozenset(orgs)
             inside = op in ("eq", "isAnyOf")
             return lambda c: (c.requester.organisation in chosen) is inside
-        case DateTimeConstraint(right_operand=moment):
+        case DateTimeConstraint(right_operand=written):
             compare = _COMPARE[op]
+            moment = written.astimezone(UTC)
             return lambda c: compare(c.now, moment)
         case ElapsedTimeConstraint(right_operand=period):
             compare = _COMPARE[op]

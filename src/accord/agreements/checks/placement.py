@@ -48,7 +48,7 @@ class Placement:
                 found.reasons.append(self._sent)
                 found.download_obligations.extend(self._control)
                 return
-            found.reasons.append(refusal)
+            found.keep_home(refusal)
         if self._residency is None or context.node_country in self._residency:
             found.reasons.append(self._stays)
         else:

@@ -9,43 +9,48 @@ from accord.agreements.decision import Clause, ClauseKind, Effect, Obligation, R
 from accord.agreements.findings import Findings
 
 
-class Sanctions:
-    """Deny while a sanction decided by the review body is in force on the requester."""
+class Standing:
+    """The requester may ask at all: no sanction in force, and signed in above the open tier.
 
-    __slots__ = ()
+    Sanctions are decided by the review body; data above the open tier is only for signed-in
+    users (DESIGN.md, Tiers).
+    """
 
-    def __call__(self, context: Context, found: Findings) -> None:
-        for sanction in context.requester.sanctions:
-            if sanction.in_force(context.now):
-                until = f" until {sanction.ends:%Y-%m-%d}" if sanction.ends else ""
-                found.reasons.append(
-                    Reason(
-                        Effect.DENY,
-                        "sanction.in-force",
-                        Clause(ClauseKind.SANCTION, sanction.id),
-                        f"A sanction ({sanction.summary or sanction.id}) bars the requester "
-                        f"from new grants{until}.",
-                        {"sanction": sanction.id},
-                    )
-                )
+    __slots__ = ("_anonymous",)
 
-
-class SignedIn:
-    """Data above the open tier is only for signed-in users (DESIGN.md, Tiers)."""
-
-    __slots__ = ("_refusal",)
-
-    def __init__(self, tier: str) -> None:
-        self._refusal = Reason(
-            Effect.DENY,
-            "tier.sign-in-required",
-            Clause(ClauseKind.TIER, "tier"),
-            f"This is {tier} data: sign in to ask for it.",
+    def __init__(self, tier: str, needs_sign_in: bool) -> None:
+        self._anonymous = (
+            Reason(
+                Effect.DENY,
+                "tier.sign-in-required",
+                Clause(ClauseKind.TIER, "tier"),
+                f"This is {tier} data: sign in to ask for it.",
+            )
+            if needs_sign_in
+            else None
         )
 
     def __call__(self, context: Context, found: Findings) -> None:
-        if context.requester.user is None:
-            found.reasons.append(self._refusal)
+        requester = context.requester
+        if requester.sanctions:
+            found.reasons.extend(_sanctions_in_force(context))
+        if self._anonymous is not None and requester.user is None:
+            found.reasons.append(self._anonymous)
+
+
+def _sanctions_in_force(context: Context) -> list[Reason]:
+    return [
+        Reason(
+            Effect.DENY,
+            "sanction.in-force",
+            Clause(ClauseKind.SANCTION, sanction.id),
+            f"A sanction ({sanction.summary or sanction.id}) bars the requester from new grants"
+            + (f" until {sanction.ends:%Y-%m-%d}." if sanction.ends else "."),
+            {"sanction": sanction.id},
+        )
+        for sanction in context.requester.sanctions
+        if sanction.in_force(context.now)
+    ]
 
 
 class Accredited:

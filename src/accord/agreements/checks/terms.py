@@ -10,20 +10,6 @@ from accord.agreements.findings import Findings
 from accord.agreements.wording import duty_sentence
 
 
-class Always:
-    """Reasons and obligations that hold for every request under this agreement."""
-
-    __slots__ = ("_obligations", "_reasons")
-
-    def __init__(self, reasons: tuple[Reason, ...], obligations: tuple[Obligation, ...]) -> None:
-        self._reasons = reasons
-        self._obligations = obligations
-
-    def __call__(self, context: Context, found: Findings) -> None:
-        found.reasons.extend(self._reasons)
-        found.obligations.extend(self._obligations)
-
-
 class MaximumDuration:
     """The grant may last at most ``max_grant_duration``, counted on the calendar from now."""
 
