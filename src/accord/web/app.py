@@ -15,7 +15,9 @@ from accord import __version__
 from accord.access import api as access_api
 from accord.catalog import api as catalog_api
 from accord.catalog import drs as catalog_drs
+from accord.catalog import pages as catalog_pages
 from accord.config import load_settings
+from accord.deid import api as deid_api
 from accord.identity import api as identity_api
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
@@ -39,7 +41,9 @@ ROUTERS: list[APIRouter] = [
     storage_api.router,
     catalog_api.router,
     catalog_drs.router,
+    catalog_pages.router,
     access_api.router,
+    deid_api.router,
     ops_api.router,
     pages.router,
 ]
