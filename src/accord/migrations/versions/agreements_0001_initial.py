@@ -40,18 +40,14 @@ def upgrade() -> None:
         sa.Column("created_at", TS, nullable=False),
         sa.Column("published_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_agreement_versions"),
-        sa.UniqueConstraint(
-            "agreement_id", "number", name="uq_agreement_versions_agreement_id"
-        ),
+        sa.UniqueConstraint("agreement_id", "number", name="uq_agreement_versions_agreement_id"),
         sa.ForeignKeyConstraint(
             ["agreement_id"],
             ["agreements.id"],
             name="fk_agreement_versions_agreement_id_agreements",
         ),
     )
-    op.create_index(
-        "ix_agreement_versions_agreement_id", "agreement_versions", ["agreement_id"]
-    )
+    op.create_index("ix_agreement_versions_agreement_id", "agreement_versions", ["agreement_id"])
     op.create_table(
         "agreement_attachments",
         sa.Column("dataset_version_id", sa.String(40), nullable=False),
