@@ -10,7 +10,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -19,16 +18,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from accord.config import Settings
-from accord.identity import schemas, service
-from accord.identity.permissions import Role
-from accord.identity.principal import local_operator
-from accord.node import NodeContext
-from accord.setup import initialise
 from accord.storage.blobs import BlobStore, LocalBlobStore
 from accord.storage.s3 import S3BlobStore
 from tests.conftest import BACKENDS, PG_ENV
-from tests.live import LiveNode, free_port, make_live_node
+from tests.live import free_port
+from tests.storage.nodes import ServedNode, serve_node
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -112,77 +106,6 @@ def all_blobs(store: BlobStore) -> list[str]:
         Bucket=store.location.bucket, Prefix=f"{store.location.prefix}sha256/"
     )
     return sorted(o["Key"].rsplit("/", 1)[-1] for o in answer.get("Contents", []))
-
-
-@dataclass
-class ServedNode:
-    """A real ``accord serve`` process and a steward's API token for it."""
-
-    live: LiveNode
-    token: str
-
-    @property
-    def url(self) -> str:
-        return self.live.url
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "Tus-Resumable": "1.0.0"}
-
-    @property
-    def pid(self) -> int:
-        assert self.live.process is not None
-        return self.live.process.pid
-
-
-def serve_node(data_dir: Path, database_url: str, extra_env: dict[str, str]) -> ServedNode:
-    """Initialise a node in-process (as `accord init` does), then run `accord serve` on it."""
-    live = make_live_node(data_dir, database_url=database_url, extra_env=extra_env)
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        base_url=live.url,
-        **_settings_env(extra_env),
-    )
-    report = initialise(
-        settings,
-        node_id="storage-test",
-        name="Storage test node",
-        jurisdiction="CH",
-        admin_email="admin@example.org",
-    )
-    try:
-        token = steward_token(report.node)
-    finally:
-        report.node.engine.dispose()
-    live.start()
-    return ServedNode(live, token)
-
-
-def steward_token(node: NodeContext) -> str:
-    """A steward and an API token, created in the node's own database."""
-    with node.session() as session:
-        user, _ = service.create_user(
-            session,
-            local_operator(),
-            schemas.UserCreate(
-                name="Steward",
-                email=f"steward-{uuid.uuid4().hex[:8]}@example.org",
-                country="CH",
-                roles=[Role.STEWARD],
-                password="a-long-steward-password",
-            ),
-        )
-        secret, _ = service.create_token(
-            session, local_operator(), user.id, schemas.TokenCreate(name="tests")
-        )
-        session.commit()
-        return secret
-
-
-def _settings_env(extra_env: dict[str, str]) -> dict[str, str]:
-    url = extra_env.get("ACCORD_STORAGE_URL")
-    return {"storage_url": url} if url else {}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -17,7 +17,7 @@ import psutil
 import pytest
 from tusclient import client as tus_client
 
-from tests.storage.conftest import ServedNode, serve_node
+from tests.storage.nodes import ServedNode, serve_node
 
 MiB = 1024 * 1024
 BIG = 200 * MiB

@@ -20,6 +20,7 @@ from accord.storage.blobs import blob_store_of
 from accord.storage.models import Upload
 from accord.storage.responses import blob_response
 from accord.storage.schemas import UploadOut
+from accord.storage.staging import offset_conflict
 from accord.web.deps import NodeDep, SessionDep
 from accord.web.problems import problem_response
 from accord.web.security import require
@@ -79,11 +80,12 @@ async def create(request: Request, session: SessionDep, principal: Uploader) -> 
     new = uploads.NewUpload(length, meta.filename, meta.media_type, meta.sha256, meta.pairs)
     upload = uploads.create_upload(session, principal.user_id, new)
     session.commit()
+    offset = 0
     if _has_body(request) or length == 0:
-        await uploads.append_chunks(session, upload, request.stream())
+        offset = await uploads.append_chunks(session, upload, 0, request.stream())
     return Response(
         status_code=201,
-        headers={"Location": f"{PREFIX}/{upload.id}", **_progress_headers(upload)},
+        headers={"Location": f"{PREFIX}/{upload.id}", **_progress_headers(upload, offset)},
     )
 
 
@@ -92,8 +94,9 @@ def head(upload_id: str, request: Request, session: SessionDep, principal: Uploa
     """Core §HEAD: where the upload stands, never cached."""
     tus.check_version(request.headers.get("tus-resumable"))
     upload = uploads.get_upload(session, upload_id, principal.user_id)
-    uploads.check_receiving(upload, upload.offset, node_of(session).clock.now())
-    headers = _progress_headers(upload) | {"Cache-Control": "no-store"}
+    uploads.check_receiving(upload, node_of(session).clock.now())
+    offset = uploads.offset_of(session, upload)
+    headers = _progress_headers(upload, offset) | {"Cache-Control": "no-store"}
     if upload.upload_metadata:
         headers["Upload-Metadata"] = tus.encode_metadata(upload.upload_metadata)
     return Response(status_code=200, headers=headers)
@@ -102,7 +105,10 @@ def head(upload_id: str, request: Request, session: SessionDep, principal: Uploa
 @router.get("/{upload_id}", response_model=UploadOut)
 def read(upload_id: str, session: SessionDep, principal: Uploader) -> UploadOut:
     """The upload as JSON: state, offset and, once complete, the file's sha256."""
-    return UploadOut.model_validate(uploads.get_upload(session, upload_id, principal.user_id))
+    upload = uploads.get_upload(session, upload_id, principal.user_id)
+    return UploadOut.model_validate(
+        {**_columns(upload), "offset": uploads.offset_of(session, upload)}
+    )
 
 
 @router.get("/{upload_id}/content")
@@ -130,10 +136,13 @@ async def append(
     tus.check_offset_media_type(request.headers.get("content-type"))
     offset = tus.parse_count(request.headers.get("upload-offset"), "Upload-Offset")
     upload = uploads.get_upload(session, upload_id, principal.user_id)
-    uploads.check_receiving(upload, offset, node_of(session).clock.now())
-    if upload.state == uploads.UploadState.RECEIVING:
-        await uploads.append_chunks(session, upload, request.stream())
-    return Response(status_code=204, headers=_progress_headers(upload))
+    uploads.check_receiving(upload, node_of(session).clock.now())
+    if upload.state == uploads.UploadState.COMPLETE:
+        if offset != upload.length:
+            raise offset_conflict(upload.id, upload.length, offset)
+        return Response(status_code=204, headers=_progress_headers(upload, upload.length))
+    offset = await uploads.append_chunks(session, upload, offset, request.stream())
+    return Response(status_code=204, headers=_progress_headers(upload, offset))
 
 
 @router.delete("/{upload_id}", status_code=204)
@@ -152,9 +161,13 @@ def _has_body(request: Request) -> bool:
     return bool(length and length != "0") or "transfer-encoding" in request.headers
 
 
-def _progress_headers(upload: Upload) -> dict[str, str]:
+def _columns(upload: Upload) -> dict[str, object]:
+    return {c.key: getattr(upload, c.key) for c in Upload.__mapper__.column_attrs}
+
+
+def _progress_headers(upload: Upload, offset: int) -> dict[str, str]:
     return {
-        "Upload-Offset": str(upload.offset),
+        "Upload-Offset": str(offset),
         "Upload-Length": str(upload.length),
         "Upload-Expires": format_datetime(upload.expires_at, usegmt=True),
     }

@@ -19,7 +19,6 @@ class Upload(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     length: Mapped[int] = mapped_column(BigInteger)
-    offset: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[str] = mapped_column(String(20), default="receiving")
     expected_sha256: Mapped[str | None] = mapped_column(String(64))
     sha256: Mapped[str | None] = mapped_column(String(64))

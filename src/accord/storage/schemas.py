@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class UploadOut(BaseModel):
+    """An upload; ``offset`` is how many of its ``length`` bytes the node holds."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: str

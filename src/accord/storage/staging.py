@@ -1,8 +1,13 @@
-"""Staged bytes of resumable uploads: one local file per upload, appended to by tus PATCHes.
+"""Staged bytes of resumable uploads: ``<id>.part`` (the bytes) and ``<id>.offset`` (how many
+of them are durable), one pair per upload, appended to by tus PATCHes.
 
-A PATCH holds an exclusive ``flock`` on the file (a second writer gets a clear 409), writes at
-the recorded offset (dropping any bytes past it that an interrupted request left), and fsyncs
-before the new offset is recorded, so the database never claims bytes the disk may not have.
+A PATCH holds an exclusive ``flock`` on the ``.part`` file for its whole length (a second writer
+gets a clear 409), checks the client's offset against the recorded one under that lock, writes
+from there (dropping any tail an interrupted request left), fsyncs, and only then records the
+new offset (temporary name, fsync, rename). The recorded offset therefore never claims bytes the
+disk may not hold. Progress lives beside the bytes it describes, not in the database: it is
+transient, and only an upload's creation and outcome are node events (decision 0202).
+
 The running SHA-256 of each upload is kept in memory between PATCHes; a process that did not
 see the earlier bytes re-hashes them from the file.
 """
@@ -14,7 +19,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,27 +31,33 @@ if TYPE_CHECKING:
     from hashlib import _Hash
 
 CACHED_DIGESTS = 256
+IOV_MAX = 1024
 
 
 class Appender:
     """Bytes appended by one request: written, hashed and counted as they arrive."""
 
     def __init__(self, fd: int, digest: _Hash, offset: int) -> None:
-        self._fd = fd
+        self.fd = fd
         self.digest = digest
         self.offset = offset
 
-    def write(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        self.digest.update(data)
-        self.offset += len(data)
+    def write(self, chunks: Sequence[bytes]) -> None:
+        """Write ``chunks`` in order (one ``writev`` when the disk takes it all) and hash them."""
+        for chunk in chunks:
+            self.digest.update(chunk)
+        pending = [memoryview(c) for c in chunks if c]
+        while pending:
+            written = os.writev(self.fd, pending[:IOV_MAX])
+            self.offset += written
+            while pending and written >= len(pending[0]):
+                written -= len(pending.pop(0))
+            if pending and written:
+                pending[0] = pending[0][written:]
 
 
 class UploadStaging:
-    """Staged upload files under ``root`` (``<upload_id>.part``)."""
+    """Staged uploads under ``root``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -58,32 +69,42 @@ class UploadStaging:
 
     def create(self, upload_id: str) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path_of(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
+        os.close(os.open(self.path_of(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        self._record_offset(upload_id, 0)
+
+    def offset_of(self, upload_id: str) -> int:
+        """How many bytes of the upload are durably staged."""
+        try:
+            return int(self._offset_path(upload_id).read_text())
+        except FileNotFoundError:
+            raise _staged_missing(upload_id) from None
 
     @contextmanager
     def appending(self, upload_id: str, offset: int) -> Iterator[Appender]:
-        """Append at ``offset``; on leaving, fsync. The caller records the new offset."""
+        """Hold the upload's lock and append from ``offset`` (which must be the recorded one).
+
+        Bytes written count only once ``commit(appender)`` records them; the lock is held until
+        the block ends, so the caller may complete the upload inside it.
+        """
         try:
             fd = os.open(self.path_of(upload_id), os.O_RDWR)
         except FileNotFoundError:
             raise _staged_missing(upload_id) from None
         try:
             _lock_or_conflict(fd, upload_id)
-            if os.fstat(fd).st_size < offset:
-                raise _staged_missing(upload_id)
+            recorded = self.offset_of(upload_id)
+            if offset != recorded:
+                raise offset_conflict(upload_id, recorded, offset)
             os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
-            appender = Appender(fd, self._digest_at(upload_id, offset), offset)
-            try:
-                yield appender
-            finally:
-                os.fsync(fd)
+            yield Appender(fd, self._digest_at(upload_id, offset), offset)
         finally:
             os.close(fd)
 
-    def remember(self, upload_id: str, appender: Appender) -> None:
-        """Keep the running digest of ``upload_id`` at its newly recorded offset."""
+    def commit(self, upload_id: str, appender: Appender) -> None:
+        """fsync the bytes, then record the new offset and keep the running digest."""
+        os.fsync(appender.fd)
+        self._record_offset(upload_id, appender.offset)
         with self._lock:
             self._digests[upload_id] = (appender.offset, appender.digest.copy())
             self._digests.move_to_end(upload_id)
@@ -91,13 +112,24 @@ class UploadStaging:
                 self._digests.popitem(last=False)
 
     def discard(self, upload_id: str) -> None:
+        """Forget the upload: its bytes (if not moved into the store), offset and digest."""
         with self._lock:
             self._digests.pop(upload_id, None)
         self.path_of(upload_id).unlink(missing_ok=True)
+        self._offset_path(upload_id).unlink(missing_ok=True)
 
-    def forget(self, upload_id: str) -> None:
-        with self._lock:
-            self._digests.pop(upload_id, None)
+    def _offset_path(self, upload_id: str) -> Path:
+        return self.root / f"{upload_id}.offset"
+
+    def _record_offset(self, upload_id: str, offset: int) -> None:
+        tmp = self.root / f"{upload_id}.offset.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, str(offset).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self._offset_path(upload_id))
 
     def _digest_at(self, upload_id: str, offset: int) -> _Hash:
         with self._lock:
@@ -115,10 +147,19 @@ def _hash_prefix(path: Path, length: int) -> _Hash:
         while remaining > 0:
             chunk = handle.read(min(DEFAULT_CHUNK, remaining))
             if not chunk:
-                break
+                raise _staged_missing(path.stem)
             digest.update(chunk)
             remaining -= len(chunk)
     return digest
+
+
+def offset_conflict(upload_id: str, recorded: int, sent: int) -> Conflict:
+    return Conflict(
+        f"upload {upload_id} stands at offset {recorded}, not {sent}",
+        code="storage.upload-offset",
+        hint="ask for the current offset (HEAD) and send the bytes from there",
+        extra={"offset": recorded},
+    )
 
 
 def _lock_or_conflict(fd: int, upload_id: str) -> None:

@@ -4,7 +4,8 @@ Rows live in ``uploads`` (owned by the creating user); bytes are staged in one l
 upload (``accord.storage.staging``). When the last byte arrives the staged file's size and
 SHA-256 are checked and it is moved into the blob store. Creation, completion, failure,
 termination and expiry are logged (DESIGN.md rule 1); the byte offset of an upload in progress
-is transient progress and is not. The HTTP side is ``accord.storage.api``.
+is transient progress kept beside the staged bytes, not in the database (decision 0202).
+The HTTP side is ``accord.storage.api``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import anyio
 import anyio.to_thread
-from sqlalchemy import select, update
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
@@ -32,7 +35,7 @@ from accord.storage.models import Upload
 from accord.storage.paths import safe_file_path
 from accord.storage.staging import Appender, UploadStaging
 
-UPLOAD_TTL = timedelta(hours=24)
+UPLOAD_TTL = timedelta(days=7)
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}"
 _MEDIA_TYPE = re.compile(f"{_TOKEN}/{_TOKEN}")
 BATCH_BYTES = 1 << 20
@@ -66,7 +69,6 @@ def create_upload(session: Session, owner_user_id: str, request: NewUpload) -> U
         id=new_id("up"),
         owner_user_id=owner_user_id,
         length=request.length,
-        offset=0,
         state=UploadState.RECEIVING,
         expected_sha256=request.expected_sha256,
         filename=filename,
@@ -120,64 +122,93 @@ def completed_upload(session: Session, upload_id: str, owner_user_id: str) -> Bl
     upload = get_upload(session, upload_id, owner_user_id)
     if upload.state != UploadState.COMPLETE or upload.sha256 is None:
         raise Conflict(
-            f"upload {upload_id} has {upload.offset} of {upload.length} bytes ({upload.state})",
+            f"upload {upload_id} is {upload.state}, not complete",
             code="storage.upload-incomplete",
             hint="resume the upload (tus PATCH) until all bytes are sent",
         )
     return BlobInfo(upload.sha256, upload.length)
 
 
-def check_receiving(upload: Upload, offset: int, now: datetime) -> None:
-    """Core §PATCH: the upload takes bytes and ``offset`` is where it stands (else 409/410)."""
+def offset_of(session: Session, upload: Upload) -> int:
+    """How many bytes of the upload the node holds."""
+    if upload.state == UploadState.RECEIVING:
+        return staging_of(node_of(session)).offset_of(upload.id)
+    return upload.length if upload.state == UploadState.COMPLETE else 0
+
+
+def check_receiving(upload: Upload, now: datetime) -> None:
+    """The upload still takes bytes (else 410): it has not failed nor expired."""
     if upload.state == UploadState.FAILED:
         raise Gone(f"upload {upload.id} failed its checks", code="storage.upload-failed")
     if upload.expires_at <= now and upload.state == UploadState.RECEIVING:
         raise Gone(f"upload {upload.id} expired", code="storage.upload-expired")
-    if offset != upload.offset:
-        raise Conflict(
-            f"upload {upload.id} stands at offset {upload.offset}, not {offset}",
-            code="storage.upload-offset",
-            hint="ask for the current offset (HEAD) and send the bytes from there",
-            extra={"offset": upload.offset},
-        )
 
 
-async def append_chunks(session: Session, upload: Upload, chunks: AsyncIterator[bytes]) -> Upload:
-    """Core §PATCH: stream ``chunks`` onto the upload, record the new offset, complete at end.
+async def append_chunks(
+    session: Session, upload: Upload, offset: int, chunks: AsyncIterator[bytes]
+) -> int:
+    """Core §PATCH: stream ``chunks`` onto the upload from ``offset``; complete it at the end.
 
-    The database transaction is closed while bytes flow (SQLite's write lock is not held for
-    the length of a transfer). A client that disconnects keeps the bytes that arrived.
+    Returns the new offset. The database transaction is closed while bytes flow (SQLite's
+    write lock is not held for the length of a transfer). A client that disconnects keeps the
+    bytes that arrived (core §PATCH: the server should store as much as it received).
     """
     node = node_of(session)
     staging = staging_of(node)
-    start = upload.offset
     session.commit()
-    with staging.appending(upload.id, start) as appender:
-        disconnected = await _receive(appender, chunks, upload.length)
-    await anyio.to_thread.run_sync(_record_progress, session, upload, start, appender)
-    if disconnected:
-        raise ClientDisconnect
-    if upload.offset == upload.length:
-        await anyio.to_thread.run_sync(_complete, session, upload, appender)
-    return upload
+    with staging.appending(upload.id, offset) as appender:
+        await _receive(appender, chunks, upload.length)
+        await anyio.to_thread.run_sync(staging.commit, upload.id, appender)
+        if appender.offset == upload.length:
+            await anyio.to_thread.run_sync(_complete, session, upload, appender)
+    return appender.offset
 
 
 async def _receive(appender: Appender, chunks: AsyncIterator[bytes], length: int) -> bool:
-    """Write chunks in batches off the event loop; True if the client went away."""
-    batch = bytearray()
+    """Receive a batch while the previous one is written and hashed off the event loop (a
+    two-stage pipeline holding a few batches at most); True if the client went away."""
+    send, receive = anyio.create_memory_object_stream[list[bytes]](max_buffer_size=2)
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(_write_batches, appender, receive)
+            async with send:
+                disconnected = await _batch(chunks, send, appender.offset, length)
+    except BaseExceptionGroup as errors:
+        raise errors.exceptions[0] from None
+    return disconnected
+
+
+async def _batch(
+    chunks: AsyncIterator[bytes],
+    send: MemoryObjectSendStream[list[bytes]],
+    offset: int,
+    length: int,
+) -> bool:
+    batch: list[bytes] = []
+    size = 0
     try:
         async for chunk in chunks:
-            if appender.offset + len(batch) + len(chunk) > length:
+            offset += len(chunk)
+            if offset > length:
                 raise _beyond_length(length)
-            batch += chunk
-            if len(batch) >= BATCH_BYTES:
-                await anyio.to_thread.run_sync(appender.write, bytes(batch))
-                batch.clear()
+            batch.append(chunk)
+            size += len(chunk)
+            if size >= BATCH_BYTES:
+                await send.send(batch)
+                batch, size = [], 0
     except ClientDisconnect:
-        await anyio.to_thread.run_sync(appender.write, bytes(batch))
+        await send.send(batch)
         return True
-    await anyio.to_thread.run_sync(appender.write, bytes(batch))
+    await send.send(batch)
     return False
+
+
+async def _write_batches(
+    appender: Appender, receive: MemoryObjectReceiveStream[list[bytes]]
+) -> None:
+    async with receive:
+        async for batch in receive:
+            await anyio.to_thread.run_sync(appender.write, batch)
 
 
 def _beyond_length(length: int) -> InvalidInput:
@@ -186,21 +217,6 @@ def _beyond_length(length: int) -> InvalidInput:
         code="storage.size-mismatch",
         hint="declare the exact file size in Upload-Length",
     )
-
-
-def _record_progress(session: Session, upload: Upload, start: int, appender: Appender) -> None:
-    now = node_of(session).clock.now()
-    result = session.execute(
-        update(Upload)
-        .where(Upload.id == upload.id, Upload.offset == start)
-        .values(offset=appender.offset, updated_at=now, expires_at=now + UPLOAD_TTL)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict(f"upload {upload.id} moved on meanwhile", code="storage.upload-offset")
-    session.commit()
-    session.refresh(upload)
-    staging_of(node_of(session)).remember(upload.id, appender)
 
 
 def _complete(session: Session, upload: Upload, appender: Appender) -> None:
@@ -213,7 +229,7 @@ def _complete(session: Session, upload: Upload, appender: Appender) -> None:
         _finish(session, upload, UploadState.FAILED, None)
         raise sha256_mismatch(upload.expected_sha256, sha256)
     blob_store_of(node).import_file(staging.path_of(upload.id), sha256)
-    staging.forget(upload.id)
+    staging.discard(upload.id)
     _finish(session, upload, UploadState.COMPLETE, sha256)
 
 

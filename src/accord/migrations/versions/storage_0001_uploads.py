@@ -24,7 +24,6 @@ def upgrade() -> None:
         sa.Column("id", sa.String(40), nullable=False),
         sa.Column("owner_user_id", sa.String(40), nullable=False),
         sa.Column("length", sa.BigInteger(), nullable=False),
-        sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.Column("state", sa.String(20), nullable=False),
         sa.Column("expected_sha256", sa.String(64), nullable=True),
         sa.Column("sha256", sa.String(64), nullable=True),
