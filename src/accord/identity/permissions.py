@@ -51,6 +51,10 @@ class Permission(StrEnum):
     ACCESS_SANCTION_IMPOSE = "access:sanction:impose"
     ACCESS_NOTIFICATION_READ = "access:notification:read"
 
+    DERIVATION_PLAN = "deid:derivation:plan"
+    DERIVATION_CREATE = "deid:derivation:create"
+    DERIVATION_KEY_DESTROY = "deid:key:destroy"
+
     LOG_READ_PRIVATE = "ledger:record:read"
     NODE_ADMIN = "ops:node:admin"
     METRICS_READ = "ops:metrics:read"
@@ -102,6 +106,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.AGREEMENT_PUBLISH,
         Permission.ORG_READ,
         Permission.ACCESS_COMMITTEE_CONFIGURE,
+        Permission.DERIVATION_PLAN,
+        Permission.DERIVATION_CREATE,
+        Permission.DERIVATION_KEY_DESTROY,
     },
     Role.RESEARCHER: _SIGNED_IN | {Permission.ACCESS_REQUEST_SUBMIT, Permission.ACCESS_DUTY_FULFIL},
     Role.COMMITTEE: _SIGNED_IN

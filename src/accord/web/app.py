@@ -17,6 +17,7 @@ from accord.catalog import api as catalog_api
 from accord.catalog import drs as catalog_drs
 from accord.catalog import pages as catalog_pages
 from accord.config import load_settings
+from accord.deid import api as deid_api
 from accord.identity import api as identity_api
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
@@ -42,6 +43,7 @@ ROUTERS: list[APIRouter] = [
     catalog_drs.router,
     catalog_pages.router,
     access_api.router,
+    deid_api.router,
     ops_api.router,
     pages.router,
 ]
