@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.identity.permissions import Role
+from tests.browser.conftest import browser, page  # noqa: F401  (fixtures for test_browser)
 from tests.conftest import Account, MakeAccount
 
 PROBLEM = "application/problem+json"
