@@ -25,6 +25,8 @@ from accord.ops import api as ops_api
 from accord.ops.logs import RequestLog, configure_logging
 from accord.ops.metrics import Metrics, MetricsMiddleware
 from accord.ops.ratelimit import MemoryLimiter
+from accord.standards import api as standards_api
+from accord.standards.conneg import ContentNegotiation
 from accord.storage import api as storage_api
 from accord.web import pages, problems, system
 from accord.web.middleware import BodyLimit, SecurityHeaders
@@ -41,6 +43,7 @@ ROUTERS: list[APIRouter] = [
     storage_api.router,
     catalog_api.router,
     catalog_drs.router,
+    standards_api.router,
     catalog_pages.router,
     access_api.router,
     deid_api.router,
@@ -83,6 +86,7 @@ def create_app(node: NodeContext) -> FastAPI:
         limits=[(prefix, node.settings.max_upload_bytes) for prefix in UPLOAD_PREFIXES],
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ContentNegotiation)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestLog)
     return app

@@ -1,0 +1,1 @@
+"""OAI-PMH 2.0 (http://www.openarchives.org/OAI/openarchivesprotocol.html) at ``/oai``."""

@@ -1,0 +1,133 @@
+"""Standards fixtures: a steward of an organisation with a ROR id, and published datasets made
+through the catalog's own API (uploads over tus, publication), so exports see real versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from accord.identity.permissions import Role
+from tests.catalog.conftest import Catalog, metadata_document
+from tests.conftest import Account, MakeAccount
+
+ROR = "05gq02987"
+ORCID = "0000-0002-1825-0097"
+
+RICH = {
+    "doi": "10.5281/zenodo.1234567",
+    "titles": [
+        {"title": "Household malaria survey, Kisumu 2021", "lang": "en"},
+        {"title": "Enquête paludisme", "title_type": "TranslatedTitle", "lang": "fr"},
+    ],
+    "contributors": [
+        {"name": "Okoye, Samuel", "contributor_type": "DataCurator", "name_type": "Personal"},
+        {
+            "name": "Kisumu County Health",
+            "contributor_type": "Sponsor",
+            "name_type": "Organizational",
+        },
+    ],
+    "related_identifiers": [
+        {
+            "related_identifier_type": "DOI",
+            "related_identifier": "10.1000/182",
+            "relation_type": "IsDerivedFrom",
+        },
+        {
+            "related_identifier_type": "URL",
+            "related_identifier": "https://example.org/paper",
+            "relation_type": "IsCitedBy",
+        },
+    ],
+    "geo_locations": [
+        {
+            "geo_location_place": "Kisumu",
+            "geo_location_point": {"point_longitude": 34.76, "point_latitude": -0.09},
+        },
+        {
+            "geo_location_box": {
+                "west_bound_longitude": 33.9,
+                "east_bound_longitude": 35.3,
+                "south_bound_latitude": -0.6,
+                "north_bound_latitude": 0.3,
+            }
+        },
+    ],
+    "funding_references": [
+        {
+            "funder_name": "Wellcome Trust",
+            "funder_identifier_type": "ROR",
+            "funder_identifier": "029chgv08",
+            "award_number": "221234/Z/20/Z",
+        },
+    ],
+    "subjects": [
+        {
+            "subject": "Malaria",
+            "subject_scheme": "MeSH",
+            "scheme_uri": "https://id.nlm.nih.gov/mesh/",
+            "value_uri": "https://id.nlm.nih.gov/mesh/D008288",
+        },
+        {"subject": "Public health", "subject_scheme": "FOS"},
+    ],
+    "sizes": ["1200 households"],
+    "formats": ["text/csv"],
+}
+
+
+@dataclass
+class Published:
+    """A published version as the catalog API returned it."""
+
+    document: dict[str, Any]
+
+    @property
+    def dataset_id(self) -> str:
+        return str(self.document["dataset_id"])
+
+    @property
+    def number(self) -> int:
+        return int(self.document["number"])
+
+    @property
+    def pid(self) -> str:
+        return str(self.document["pid"])
+
+    def path(self, suffix: str = "") -> str:
+        return f"/api/v1/datasets/{self.dataset_id}/versions/{self.number}{suffix}"
+
+
+@pytest.fixture
+def organisation(make_org: Callable[..., str]) -> str:
+    return make_org("Nairobi Centre for Genomic Medicine", "KE", ROR)
+
+
+@pytest.fixture
+def steward(make_account: MakeAccount, organisation: str) -> Account:
+    return make_account(Role.STEWARD, country="KE", organisation_id=organisation)
+
+
+@pytest.fixture
+def catalog(client: TestClient, steward: Account, organisation: str) -> Catalog:
+    return Catalog(client, steward, organisation)
+
+
+PublishFn = Callable[..., Published]
+
+
+@pytest.fixture
+def publish(catalog: Catalog) -> PublishFn:
+    """``publish(tier="controlled", **metadata changes)`` → a published version."""
+
+    def make(files: dict[str, bytes] | None = None, **changes: Any) -> Published:
+        return Published(catalog.published(files, **changes))
+
+    return make
+
+
+def document(organisation: str, **changes: Any) -> dict[str, Any]:
+    return metadata_document(organisation, **changes)
