@@ -4,6 +4,7 @@ and real nodes (``accord serve``) with a steward's token, on SQLite and PostgreS
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
@@ -19,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from accord.storage.blobs import BlobStore, LocalBlobStore
-from accord.storage.s3 import S3BlobStore
+from accord.storage.s3 import S3BlobStore, parse_s3_url
 from tests.conftest import BACKENDS, PG_ENV
 from tests.live import free_port
 from tests.storage.nodes import ServedNode, serve_node
@@ -64,22 +66,41 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
 
 
-@pytest.fixture
-def s3_url(moto_endpoint: str, aws_env: None) -> str:
-    """``s3://<fresh bucket>/blobs?endpoint=…`` (the URL form of decision 0201)."""
+@pytest.fixture(scope="session")
+def s3_bucket(moto_endpoint: str) -> str:
+    """One bucket for the session; each test works under a prefix of its own."""
     bucket = f"accord-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(
-        Bucket=bucket
+    s3_client(moto_endpoint).create_bucket(Bucket=bucket)
+    return bucket
+
+
+@functools.cache
+def s3_client(endpoint: str) -> Any:
+    return boto3.session.Session(**_aws_credentials()).client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1"
     )
-    return f"s3://{bucket}/blobs?endpoint={moto_endpoint}"
+
+
+def _aws_credentials() -> dict[str, str]:
+    return {
+        "aws_access_key_id": AWS_ENV["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+@pytest.fixture
+def s3_url(moto_endpoint: str, s3_bucket: str, aws_env: None) -> str:
+    """``s3://<bucket>/<fresh prefix>?endpoint=…`` (the URL form of decision 0201)."""
+    return f"s3://{s3_bucket}/{uuid.uuid4().hex[:12]}/blobs?endpoint={moto_endpoint}"
 
 
 @pytest.fixture(params=["local", "s3"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    """Each blob store implementation, empty."""
+    """Each blob store implementation, empty (S3 shares one client, as a node does)."""
     if request.param == "local":
         return LocalBlobStore(tmp_path / "blobs")
-    return S3BlobStore.from_url(request.getfixturevalue("s3_url"))
+    url = request.getfixturevalue("s3_url")
+    return S3BlobStore(s3_client(request.getfixturevalue("moto_endpoint")), parse_s3_url(url))
 
 
 def leftovers(store: BlobStore) -> list[str]:
@@ -91,7 +112,7 @@ def leftovers(store: BlobStore) -> list[str]:
     client = store.client
     bucket, prefix = store.location.bucket, store.location.prefix
     objects = client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}tmp/")  # type: ignore[attr-defined]
-    uploads = client.list_multipart_uploads(Bucket=bucket)  # type: ignore[attr-defined]
+    uploads = client.list_multipart_uploads(Bucket=bucket, Prefix=prefix)  # type: ignore[attr-defined]
     return [o["Key"] for o in objects.get("Contents", [])] + [
         u["Key"] for u in uploads.get("Uploads", [])
     ]

@@ -62,6 +62,7 @@ def create_upload(session: Session, owner_user_id: str, request: NewUpload) -> U
     """Creation: a row and an empty staged file; refuses oversize, bad names, bad digests."""
     node = node_of(session)
     check_declared(request.expected_sha256, request.length, node.settings.max_upload_bytes)
+    expire_uploads(session, node.clock.now())
     filename = safe_file_path(request.filename) if request.filename is not None else None
     media_type = checked_media_type(request.media_type)
     now = node.clock.now()
