@@ -22,7 +22,7 @@ from accord.identity.principal import Principal
 from accord.ids import new_id
 from accord.node import node_of
 from accord.paging import fetch_page
-from accord.storage.uploads import completed_upload
+from accord.storage.blobs import BlobInfo
 
 
 def report(session: Session, actor: Principal, data: schemas.BreachIn) -> BreachReport:
@@ -147,19 +147,24 @@ def add_note(
 
 
 def add_evidence(
-    session: Session, actor: Principal, breach_id: str, data: schemas.EvidenceIn
+    session: Session,
+    actor: Principal,
+    breach_id: str,
+    *,
+    filename: str,
+    media_type: str,
+    blob: BlobInfo,
 ) -> Evidence:
-    """Attach a finished upload of the actor as evidence (reporter or review body)."""
+    """Attach a stored blob as evidence (the reporter or the review body)."""
     breach = get_breach(session, actor, breach_id)
     _open(breach)
-    blob = completed_upload(session, data.upload_id, actor.user_id)
     now = node_of(session).clock.now()
     evidence = Evidence(
         id=new_id("evd"),
         breach_id=breach.id,
         added_by=actor.user_id,
-        filename=data.filename,
-        media_type=data.media_type,
+        filename=filename,
+        media_type=media_type,
         sha256=blob.sha256,
         size=blob.size,
         created_at=now,
@@ -177,7 +182,7 @@ def add_evidence(
                 "sha256": blob.sha256,
                 "size": blob.size,
             },
-            record={"filename": data.filename, "media_type": data.media_type},
+            record={"filename": filename, "media_type": media_type},
         ),
     )
     return evidence

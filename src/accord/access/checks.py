@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from accord.access.evaluation import suspensions_of
 from accord.access.grants import state_of
 from accord.access.models import Grant, GrantStatus
+from accord.access.suspensions import suspensions_of
 
 
 @dataclass(frozen=True)

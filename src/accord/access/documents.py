@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from accord.access import committee, duties, grants, requests, schemas
 from accord.access.authority import conflicted
-from accord.access.evaluation import suspensions_of
 from accord.access.governing import Governing
 from accord.access.models import (
     AccessRequest,
@@ -20,6 +19,7 @@ from accord.access.models import (
     Publication,
     Sanction,
 )
+from accord.access.suspensions import suspensions_of
 from accord.agreements.decision import Decision
 from accord.identity.principal import Principal
 from accord.node import node_of

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord.access.governing import Governing
-from accord.access.models import Grant, Sanction, SanctionKind, SanctionSubject
+from accord.access.models import Grant
+from accord.access.suspensions import suspensions_of
 from accord.agreements import context as ctx
 from accord.agreements.compiled import compile_agreement
 from accord.agreements.decision import Decision, Effect, Mode
@@ -93,27 +94,6 @@ def requester_of(session: Session, user: User, now: datetime) -> ctx.Requester:
             for s in suspensions_of(session, user.id, user.organisation_id, now)
         ),
     )
-
-
-def suspensions_of(
-    session: Session, user_id: str, organisation_id: str | None, now: datetime
-) -> list[Sanction]:
-    """Suspensions in force now on the user or on their organisation."""
-    subjects = [(Sanction.subject_kind == SanctionSubject.USER) & (Sanction.subject_id == user_id)]
-    if organisation_id is not None:
-        subjects.append(
-            (Sanction.subject_kind == SanctionSubject.ORGANISATION)
-            & (Sanction.subject_id == organisation_id)
-        )
-    rows = session.scalars(
-        select(Sanction).where(
-            Sanction.kind == SanctionKind.SUSPENSION,
-            Sanction.lifted_at.is_(None),
-            Sanction.starts_at <= now,
-            or_(*subjects),
-        )
-    ).all()
-    return [s for s in rows if s.in_force(now)]
 
 
 def placement_mode(decision: Decision, asked: Mode) -> Mode:

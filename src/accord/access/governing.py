@@ -2,7 +2,8 @@
 
 Agreements are documents of the agreements domain, attached to dataset versions there; this
 module asks that domain which one governs a version and keeps what a request and a grant copy
-from it (the reference ``agr_…@v<n>`` and the document's terms).
+from it (the reference ``agr_…@v<n>`` and the document's terms). A version with no agreement
+attached falls back to committee review of every request (``default_agreement``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from accord.agreements import service as agreements
 from accord.agreements.document import AgreementDocument, Committee, DuoTerms, Review, Tier
 from accord.agreements.durations import Duration
 from accord.catalog.models import DatasetVersion
@@ -50,13 +52,21 @@ class Governing:
 
 
 def governing_agreement(session: Session, version: DatasetVersion) -> Governing:
-    """The agreement that governs ``version``.
+    """The agreement that governs ``version``: the published agreement version attached to it.
 
-    A version without an agreement of its own is governed by the node's default for its tier:
-    every purpose is admissible and the data access committee reviews every request, so nothing
-    is granted without a person deciding.
+    A version without an agreement is governed by the node's default for its tier: every
+    purpose is admissible and the data access committee reviews every request, so nothing is
+    granted without a person deciding.
     """
-    return Governing(version.dataset_id, version.id, None, default_agreement(version))
+    attached = agreements.governing(session, version.id)
+    if attached is None:
+        return Governing(version.dataset_id, version.id, None, default_agreement(version))
+    return Governing(
+        version.dataset_id,
+        version.id,
+        agreements.ref_of(attached),
+        agreements.document_of(attached),
+    )
 
 
 def default_agreement(version: DatasetVersion) -> AgreementDocument:

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from accord import ledger
 from accord.access import authority, duties, notifications
-from accord.access.evaluation import suspensions_of
 from accord.access.models import AccessRequest, DutyKind, DutyStatus, Grant, GrantStatus
+from accord.access.suspensions import suspensions_of
 from accord.agreements.durations import Duration
-from accord.errors import Conflict, NotFound
+from accord.errors import Conflict, Forbidden, NotFound
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -133,7 +133,7 @@ def own_grant(session: Session, holder: Principal, grant_id: str) -> Grant:
     grant = session.get(Grant, grant_id) if len(grant_id) <= 40 else None
     if grant is None or grant.user_id != holder.user_id:
         if grant is not None and may_see(holder, grant):
-            raise Conflict(
+            raise Forbidden(
                 f"only the holder of {grant_id} may do this", code="access.not-grant-holder"
             )
         raise NotFound(f"no grant {grant_id[:60]!r}", code="access.grant-not-found")

@@ -318,12 +318,6 @@ class NoteIn(Strict):
     investigating: bool = Field(default=True, description="Mark the report as under investigation")
 
 
-class EvidenceIn(Strict):
-    upload_id: ObjectId = Field(description="A finished upload (/api/v1/uploads)")
-    filename: Line
-    media_type: Annotated[str, StringConstraints(max_length=200)] = "application/octet-stream"
-
-
 class ResolutionIn(Strict):
     outcome: Literal["unfounded", "substantiated"]
     resolution: Reasoned

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from accord.access import breaches, documents, sanctions, schemas
 from accord.access.api.common import (
@@ -17,8 +18,11 @@ from accord.access.api.common import (
     SanctionImposer,
     SanctionReader,
 )
+from accord.access.models import Evidence
+from accord.errors import FieldError, InvalidInput
 from accord.paging import Page
 from accord.storage.blobs import BlobInfo, blob_store_of
+from accord.storage.ingest import ingest_chunks
 from accord.storage.responses import blob_response
 from accord.web.deps import NodeDep, SessionDep
 from accord.web.links import paged
@@ -74,13 +78,44 @@ def add_note(
 
 
 @router.post("/breaches/{breach_id}/evidence", status_code=201, response_model=schemas.EvidenceOut)
-def add_evidence(
-    breach_id: str, body: schemas.EvidenceIn, session: SessionDep, principal: Reporter
+async def add_evidence(
+    breach_id: str,
+    request: Request,
+    session: SessionDep,
+    node: NodeDep,
+    principal: Reporter,
+    filename: Annotated[str, Query(min_length=1, max_length=300)],
 ) -> schemas.EvidenceOut:
-    """Attach a finished upload (``/api/v1/uploads``) as evidence."""
-    evidence = breaches.add_evidence(session, principal, breach_id, body)
-    session.commit()
+    """Attach a file as evidence: the request body is the file, its Content-Type the media type
+    (at most the node's request body limit, ``ACCORD_MAX_BODY_BYTES``)."""
+    media_type = request.headers.get("content-type", "application/octet-stream")[:200]
+    data = await request.body()
+    if not data:
+        raise InvalidInput(
+            "send the evidence file as the request body",
+            code="access.evidence-empty",
+            errors=[FieldError("body", "empty")],
+        )
+    blob = await run_in_threadpool(ingest_chunks, blob_store_of(node), [data])
+    evidence = await run_in_threadpool(
+        _attach, session, principal, breach_id, filename, media_type, blob
+    )
     return schemas.EvidenceOut.model_validate(evidence)
+
+
+def _attach(
+    session: SessionDep,
+    principal: Reporter,
+    breach_id: str,
+    filename: str,
+    media_type: str,
+    blob: BlobInfo,
+) -> Evidence:
+    evidence = breaches.add_evidence(
+        session, principal, breach_id, filename=filename, media_type=media_type, blob=blob
+    )
+    session.commit()
+    return evidence
 
 
 @router.get(
