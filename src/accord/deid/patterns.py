@@ -274,6 +274,23 @@ NAME_RULES: tuple[NameRule, ...] = (
         Kind.IBAN, "named like a bank account", _words("iban", "account_number", "bank_account")
     ),
     NameRule(
+        Kind.RECORD_KEY,
+        "named like a person or record key",
+        _words(
+            "patient_id",
+            "person_id",
+            "participant_id",
+            "subject_id",
+            "record_id",
+            "case_id",
+            "mrn",
+            "medical_record_number",
+            "hospital_number",
+            "customer_id",
+            "member_id",
+        ),
+    ),
+    NameRule(
         Kind.QUASI_IDENTIFIER,
         "named like a quasi-identifier",
         _words(
@@ -302,6 +319,10 @@ NAME_RULES: tuple[NameRule, ...] = (
         ),
     ),
 )
+
+
+KEY_NAME = _words("id", "no", "nr", "num", "number", "mrn", "code", "key", "uid", "identifier")
+"""Names under which a column of unique plain numbers is taken for a record key."""
 
 
 def normalise_name(column: str) -> str:

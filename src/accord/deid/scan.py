@@ -18,14 +18,23 @@ import pyarrow as pa  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict
 
 from accord.deid.encode import as_text
-from accord.deid.patterns import NAME_RULES, VALUE_RULES, Kind, ValueRule, normalise_name
+from accord.deid.patterns import (
+    KEY_NAME,
+    NAME_RULES,
+    VALUE_RULES,
+    Kind,
+    ValueRule,
+    normalise_name,
+)
 from accord.deid.spec import Spec
 from accord.errors import FieldError, InvalidInput
 
 SAMPLE = 2000
 HIGH = 0.8
 SOME = 0.3
-_CODE = re.compile(r"[A-Za-z0-9_/-]*\d[A-Za-z0-9_/-]*")
+_CODE = re.compile(r"(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9_/.-]+")
+"""A record key looks like ``KE-00017`` or ``P123``: letters and digits, no spaces."""
+_DIGITS = re.compile(r"\d+")
 Confidence = Literal["high", "medium"]
 Suggestion = Literal["drop", "pseudonymise", "generalise"]
 _SUGGESTION: dict[Kind, Suggestion] = {
@@ -152,9 +161,11 @@ def _value_evidence(values: Sequence[str]) -> tuple[ValueRule, float] | None:
 
 
 def _record_key(column: str, values: Sequence[str]) -> Finding | None:
+    """Nearly unique codes; plain numbers count only under a key-like name (``patient_no``)."""
     if len(values) < 20 or len(set(values)) < 0.95 * len(values):
         return None
-    share = sum(1 for v in values if _CODE.fullmatch(v)) / len(values)
+    pattern = _DIGITS if KEY_NAME.search(normalise_name(column)) else _CODE
+    share = sum(1 for v in values if pattern.fullmatch(v)) / len(values)
     if share < HIGH:
         return None
     return Finding(
