@@ -55,6 +55,10 @@ class Permission(StrEnum):
     DERIVATION_CREATE = "deid:derivation:create"
     DERIVATION_KEY_DESTROY = "deid:key:destroy"
 
+    SANDBOX_JOB_SUBMIT = "sandbox:job:submit"
+    SANDBOX_JOB_READ = "sandbox:job:read"
+    SANDBOX_OUTPUT_REVIEW = "sandbox:output:review"
+
     LOG_READ_PRIVATE = "ledger:record:read"
     NODE_ADMIN = "ops:node:admin"
     METRICS_READ = "ops:metrics:read"
@@ -110,7 +114,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.DERIVATION_CREATE,
         Permission.DERIVATION_KEY_DESTROY,
     },
-    Role.RESEARCHER: _SIGNED_IN | {Permission.ACCESS_REQUEST_SUBMIT, Permission.ACCESS_DUTY_FULFIL},
+    Role.RESEARCHER: _SIGNED_IN
+    | {
+        Permission.ACCESS_REQUEST_SUBMIT,
+        Permission.ACCESS_DUTY_FULFIL,
+        Permission.SANDBOX_JOB_SUBMIT,
+        Permission.SANDBOX_JOB_READ,
+    },
     Role.COMMITTEE: _SIGNED_IN
     | {
         Permission.ORG_READ,
@@ -127,7 +137,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.ACCESS_SANCTION_IMPOSE,
         Permission.ACCESS_GRANT_REVOKE,
     },
-    Role.OUTPUT_CHECKER: _SIGNED_IN,
+    Role.OUTPUT_CHECKER: _SIGNED_IN
+    | {Permission.SANDBOX_JOB_READ, Permission.SANDBOX_OUTPUT_REVIEW},
     Role.AUDITOR: _SIGNED_IN
     | {Permission.LOG_READ_PRIVATE, Permission.ORG_READ, Permission.METRICS_READ},
 }

@@ -25,6 +25,7 @@ from accord.ops import api as ops_api
 from accord.ops.logs import RequestLog, configure_logging
 from accord.ops.metrics import Metrics, MetricsMiddleware
 from accord.ops.ratelimit import MemoryLimiter
+from accord.sandbox import api as sandbox_api
 from accord.standards import api as standards_api
 from accord.standards.conneg import ContentNegotiation
 from accord.storage import api as storage_api
@@ -48,6 +49,7 @@ ROUTERS: list[APIRouter] = [
     access_api.router,
     deid_api.router,
     ops_api.router,
+    sandbox_api.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.

@@ -1,0 +1,117 @@
+"""The durable job queue in the database, as workers use it.
+
+A worker claims the oldest queued job in one short transaction: on PostgreSQL with ``SELECT …
+FOR UPDATE SKIP LOCKED`` (several workers never wait for, nor take, the same row), on SQLite
+inside the write lock every transaction takes first (``BEGIN IMMEDIATE``), which orders the
+claims. A running job carries a lease that its worker renews while it works; a job whose lease
+ran out belongs to a worker that died, and fails with ``sandbox.worker-lost``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from accord import ledger
+from accord.sandbox import budget
+from accord.sandbox.models import Job, JobState
+
+
+def claim_next(session: Session, worker: str, now: datetime, lease: timedelta) -> Job | None:
+    """Take the oldest queued job for ``worker``: it becomes ``running`` under a lease."""
+    job = session.scalars(
+        select(Job)
+        .where(Job.state == JobState.QUEUED.value)
+        .order_by(Job.submitted_at, Job.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if job is None:
+        return None
+    job.state = JobState.RUNNING.value
+    job.worker = worker[:120]
+    job.started_at = now
+    job.lease_until = now + lease
+    job.progress = 0
+    session.flush()
+    ledger.append(
+        session,
+        ledger.Event("sandbox.job.started", public={"job": job.id, "worker": job.worker}),
+    )
+    return job
+
+
+def heartbeat(
+    session: Session,
+    job_id: str,
+    worker: str,
+    progress: int | None,
+    now: datetime,
+    lease: timedelta,
+) -> None:
+    """Renew the lease (and show progress) of a job this worker runs.
+
+    Progress and leases are the worker's telemetry, not changes of the job's state, so they are
+    not logged.
+    """
+    values: dict[str, object] = {"lease_until": now + lease}
+    if progress is not None:
+        values["progress"] = max(0, min(99, progress))
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.worker == worker, Job.state == JobState.RUNNING.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def fail(session: Session, job: Job, code: str, message: str, now: datetime) -> Job:
+    """The job ends without output; a DP job gets its epsilon back (no answer was drawn)."""
+    job.state = JobState.FAILED.value
+    job.error_code = code[:80]
+    job.error_message = message[:2000]
+    job.decided_at = now
+    session.flush()
+    if job.epsilon_micro:
+        budget.refund(session, job.grant_id, job.id, job.epsilon_micro, now)
+    ledger.append(
+        session,
+        ledger.Event(
+            "sandbox.job.failed",
+            public={"job": job.id, "grant": job.grant_id, "code": job.error_code},
+            record={"message": job.error_message},
+        ),
+    )
+    return job
+
+
+def requeue(session: Session, job: Job) -> Job:
+    """Put back a job its worker stopped before it finished (the worker is shutting down)."""
+    job.state = JobState.QUEUED.value
+    job.worker = None
+    job.lease_until = None
+    job.started_at = None
+    job.progress = 0
+    session.flush()
+    ledger.append(session, ledger.Event("sandbox.job.requeued", public={"job": job.id}))
+    return job
+
+
+def fail_lost(session: Session, now: datetime) -> int:
+    """Fail running jobs whose worker stopped renewing their lease; returns how many."""
+    lost = session.scalars(
+        select(Job)
+        .where(Job.state == JobState.RUNNING.value, Job.lease_until < now)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for job in lost:
+        fail(
+            session,
+            job,
+            "sandbox.worker-lost",
+            f"the worker running this job ({job.worker}) stopped answering",
+            now,
+        )
+    return len(lost)

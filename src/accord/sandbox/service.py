@@ -1,0 +1,381 @@
+"""Sandbox operations for people: submit a job, follow it, read its result, review outputs.
+
+Plain functions over a session and explicit arguments; each state change is logged to the
+ledger in the same transaction (DESIGN.md rule 1); callers commit. A job is submitted under
+the researcher's active sandbox grant for the version (``grants.GrantSource``); the query is
+read and refused at once when it may not run, so that only runnable jobs enter the queue.
+Workers take it from there (``sandbox.queue`` and ``sandbox.runner``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import ledger
+from accord.catalog.access import is_steward
+from accord.catalog.models import DatasetVersion, VersionState
+from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from accord.identity.permissions import Permission
+from accord.identity.principal import Principal
+from accord.ids import has_prefix, new_id
+from accord.node import node_of
+from accord.paging import fetch_page
+from accord.sandbox import budget
+from accord.sandbox.columns import TableInfo, tables_of
+from accord.sandbox.grants import SandboxGrant, grant_source_of
+from accord.sandbox.models import MICRO, Job, JobKind, JobState, Output
+from accord.sandbox.policy import DisclosurePolicy
+from accord.sandbox.privacy import DpQuery
+from accord.sandbox.release import release_job, withhold_job
+from accord.sandbox.signals import notify_workers
+from accord.sandbox.sql import QueryRefused, RowLevelPlan, reader
+from accord.sandbox.tables import tabular_files
+
+
+def _now(session: Session) -> datetime:
+    return node_of(session).clock.now()
+
+
+# --- submitting ----------------------------------------------------------------------------
+
+
+def submit(
+    session: Session,
+    actor: Principal,
+    version_id: str,
+    *,
+    sql: str | None = None,
+    dp: DpQuery | None = None,
+) -> Job:
+    """Queue a job (SQL or a DP measurement) about ``version_id`` under the actor's grant."""
+    if (sql is None) == (dp is None):
+        raise InvalidInput(
+            "send either sql or dp",
+            code="sandbox.invalid-job",
+            errors=[FieldError("sql", "give a SELECT, or a dp measurement, not both")],
+        )
+    version = published_version(session, version_id)
+    now = _now(session)
+    grant = _grant_for(session, actor, version, now)
+    names = [t.table for t in tabular_files(version.files)]
+    if not names:
+        raise Conflict(
+            f"{version.dataset_id}@v{version.number} has no CSV or Parquet file to query",
+            code="sandbox.no-tables",
+        )
+    if sql is not None:
+        _check_sql(sql, names, grant.policy)
+        kind, text = JobKind.SQL, sql.strip()
+    else:
+        assert dp is not None
+        _check_dp(dp, names, grant.policy)
+        kind, text = JobKind.DP, json.dumps(dp.model_dump(mode="json"), sort_keys=True)
+    job = _queue(session, actor, version, grant, kind, text, now)
+    if dp is not None:
+        assert grant.policy.privacy_budget is not None
+        budget.open_budget(session, grant.grant_id, grant.policy.privacy_budget, now)
+        budget.spend(session, grant.grant_id, job.id, budget.to_micro(dp.epsilon), now)
+        job.epsilon_micro = budget.to_micro(dp.epsilon)
+    notify_workers(session)
+    return job
+
+
+def _queue(
+    session: Session,
+    actor: Principal,
+    version: DatasetVersion,
+    grant: SandboxGrant,
+    kind: JobKind,
+    text: str,
+    now: datetime,
+) -> Job:
+    job = Job(
+        id=new_id("job"),
+        user_id=actor.user_id,
+        grant_id=grant.grant_id,
+        dataset_id=version.dataset_id,
+        version_id=version.id,
+        kind=kind.value,
+        query=text,
+        query_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        policy=grant.policy.model_dump(mode="json"),
+        grant_expires_at=grant.expires_at,
+        state=JobState.QUEUED.value,
+        progress=0,
+        submitted_at=now,
+        review_required=False,
+    )
+    session.add(job)
+    session.flush()
+    ledger.append(
+        session,
+        ledger.Event(
+            "sandbox.job.submitted",
+            subjects={"actor": actor.user_id},
+            public={
+                "job": job.id,
+                "dataset": version.dataset_id,
+                "version": version.number,
+                "grant": grant.grant_id,
+                "kind": kind.value,
+                "query_sha256": job.query_sha256,
+            },
+            record={"query": text},
+        ),
+    )
+    return job
+
+
+def _check_sql(sql: str, names: Sequence[str], policy: DisclosurePolicy) -> None:
+    plan = reader().plan(sql, names, top_n=policy.top_contributors)
+    if isinstance(plan, RowLevelPlan) and not policy.microdata:
+        raise QueryRefused(
+            f"row-level output is not allowed under this grant: {plan.reason}",
+            code="sandbox.row-level-refused",
+            hint="aggregate the rows (GROUP BY with count, sum, avg…); "
+            "the agreement does not allow microdata to leave",
+            errors=[FieldError("sql", plan.reason)],
+        )
+
+
+def _check_dp(dp: DpQuery, names: Sequence[str], policy: DisclosurePolicy) -> None:
+    if policy.privacy_budget is None:
+        raise Forbidden(
+            "the agreement sets no privacy budget: DP measurements are not available",
+            code="sandbox.no-privacy-budget",
+            hint="send an SQL job; its output goes through disclosure checks",
+        )
+    if dp.table not in names:
+        raise InvalidInput(
+            f"no table {dp.table!r}; the tables are: {', '.join(names)}",
+            code="sandbox.invalid-job",
+            errors=[FieldError("dp.table", "not a table of this version")],
+        )
+
+
+def _grant_for(
+    session: Session, actor: Principal, version: DatasetVersion, now: datetime
+) -> SandboxGrant:
+    grant = grant_source_of(node_of(session)).active_sandbox_grant(
+        session, actor.user_id, version.id, now
+    )
+    if grant is None:
+        raise Forbidden(
+            f"you hold no active sandbox grant for {version.dataset_id}@v{version.number}",
+            code="sandbox.no-grant",
+            hint=f"request access to {version.dataset_id} with mode sandbox; "
+            "a data access committee decides",
+        )
+    return grant
+
+
+def published_version(session: Session, version_id: str) -> DatasetVersion:
+    """A published version by id; drafts and withdrawn versions are not analysed."""
+    version = session.get(DatasetVersion, version_id) if has_prefix(version_id, "dv") else None
+    if version is None:
+        raise NotFound(f"no version {version_id[:60]!r}", code="catalog.version-not-found")
+    if version.state != VersionState.PUBLISHED:
+        raise Conflict(
+            f"{version.dataset_id}@v{version.number} is {version.state}: only published "
+            "versions are analysed",
+            code="sandbox.version-not-published",
+        )
+    return version
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_job(session: Session, viewer: Principal, job_id: str) -> Job:
+    """A job its owner, an output checker of its dataset, or an admin may see."""
+    job = session.get(Job, job_id) if has_prefix(job_id, "job") else None
+    if job is None or not (job.user_id == viewer.user_id or may_review(session, viewer, job)):
+        raise NotFound(f"no job {job_id[:60]!r}", code="sandbox.job-not-found")
+    return job
+
+
+def released_job(session: Session, viewer: Principal, job_id: str) -> Job:
+    """A job whose output was released, as its owner (or a checker) sees it."""
+    job = get_job(session, viewer, job_id)
+    if job.state != JobState.RELEASED:
+        raise Conflict(
+            f"job {job.id} is {job.state}: only released outputs can be read",
+            code="sandbox.not-released",
+            hint=f"follow the job at /api/v1/jobs/{job.id}",
+        )
+    return job
+
+
+def reviewable_job(session: Session, viewer: Principal, job_id: str) -> Job:
+    """A job an output checker of its dataset may inspect (queries, raw results)."""
+    job = get_job(session, viewer, job_id)
+    if not may_review(session, viewer, job):
+        raise Forbidden("you may not review outputs of this dataset", code="sandbox.not-checker")
+    return job
+
+
+def may_review(session: Session, viewer: Principal, job: Job) -> bool:
+    version = session.get(DatasetVersion, job.version_id)
+    return version is not None and viewer.can(
+        Permission.SANDBOX_OUTPUT_REVIEW,
+        organisation_id=version.dataset.organisation_id,
+        dataset_id=job.dataset_id,
+    )
+
+
+def list_jobs(
+    session: Session,
+    viewer: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    state: JobState | None = None,
+) -> tuple[Sequence[Job], str | None]:
+    """The viewer's own jobs, oldest first by id, optionally in one state."""
+    stmt = select(Job).where(Job.user_id == viewer.user_id)
+    if state is not None:
+        stmt = stmt.where(Job.state == state.value)
+    return fetch_page(session, stmt, Job.id, limit=limit, cursor=cursor)
+
+
+def review_queue(
+    session: Session, viewer: Principal, *, limit: int, cursor: str | None
+) -> tuple[list[Job], str | None]:
+    """Jobs waiting for an output checker that the viewer may review (not their own)."""
+    stmt = select(Job).where(Job.state == JobState.CHECKED.value, Job.review_required.is_(True))
+    if cursor:
+        stmt = stmt.where(Job.id > cursor)
+    found: list[Job] = []
+    for job in session.scalars(stmt.order_by(Job.id).limit(1000)):
+        if job.user_id != viewer.user_id and may_review(session, viewer, job):
+            found.append(job)
+            if len(found) > limit:
+                break
+    if len(found) > limit:
+        return found[:limit], found[limit - 1].id
+    return found, None
+
+
+def outputs_of(session: Session, job: Job) -> list[Output]:
+    stmt = select(Output).where(Output.job_id == job.id).order_by(Output.name)
+    return list(session.scalars(stmt))
+
+
+def output_file(session: Session, viewer: Principal, job_id: str, name: str) -> Output:
+    """A released file of a job the viewer may see."""
+    job = get_job(session, viewer, job_id)
+    found = next((o for o in outputs_of(session, job) if o.name == name), None)
+    if found is None or job.state != JobState.RELEASED:
+        raise NotFound(
+            f"job {job.id} has no released output {name[:60]!r}", code="sandbox.no-output"
+        )
+    return found
+
+
+def table_infos(session: Session, viewer: Principal, version_id: str) -> list[TableInfo]:
+    """The version's tables with column names and types (never values)."""
+    version = published_version(session, version_id)
+    now = _now(session)
+    holds = grant_source_of(node_of(session)).active_sandbox_grant(
+        session, viewer.user_id, version.id, now
+    )
+    checker = viewer.can(
+        Permission.SANDBOX_OUTPUT_REVIEW,
+        organisation_id=version.dataset.organisation_id,
+        dataset_id=version.dataset_id,
+    )
+    if holds is None and not checker and not is_steward(viewer, version):
+        raise Forbidden(
+            f"the tables of {version.dataset_id}@v{version.number} are shown to grant holders",
+            code="sandbox.no-grant",
+            hint=f"request access to {version.dataset_id} with mode sandbox",
+        )
+    return tables_of(session, version)
+
+
+def grant_budget(session: Session, viewer: Principal, version_id: str) -> budget.Budget:
+    """The viewer's privacy budget for a version (opened at its total if never used)."""
+    version = published_version(session, version_id)
+    grant = _grant_for(session, viewer, version, _now(session))
+    if grant.policy.privacy_budget is None:
+        raise NotFound(
+            "this grant has no privacy budget (the agreement sets none)",
+            code="sandbox.no-privacy-budget",
+        )
+    found = budget.budget_of(session, grant.grant_id)
+    if found is not None:
+        return found
+    return budget.Budget(grant.grant_id, int(grant.policy.privacy_budget * MICRO), 0)
+
+
+# --- reviewing -----------------------------------------------------------------------------
+
+
+def review(
+    session: Session,
+    actor: Principal,
+    job_id: str,
+    decision: Literal["release", "withhold"],
+    reason: str,
+) -> Job:
+    """An output checker releases or withholds a job's checked output, with reasons."""
+    job = reviewable_job(session, actor, job_id)
+    if job.user_id == actor.user_id:
+        raise Forbidden(
+            "nobody reviews the outputs of their own jobs",
+            code="sandbox.own-output",
+            hint="another output checker reviews this job",
+        )
+    if job.state != JobState.CHECKED or not job.review_required:
+        raise Conflict(
+            f"job {job.id} is {job.state}: only checked outputs waiting for review are decided",
+            code="sandbox.not-awaiting-review",
+        )
+    text = reason.strip()
+    if len(text) < 10:
+        raise InvalidInput(
+            "say why in at least 10 characters",
+            code="sandbox.invalid-review",
+            errors=[FieldError("reason", "at least 10 characters")],
+        )
+    now = _now(session)
+    job.reviewer_id = actor.user_id
+    job.review_reason = text
+    if decision == "release":
+        return release_job(session, job, now, reviewer=actor.user_id)
+    return withhold_job(session, job, now, reviewer=actor.user_id)
+
+
+# --- grants that end early -----------------------------------------------------------------
+
+
+def end_grant(session: Session, grant_id: str, reason: str) -> int:
+    """Fail the queued jobs of a grant that was revoked or ended (the access workflow calls
+    this); returns how many. Running jobs are stopped by their worker's grant check."""
+    now = _now(session)
+    jobs = session.scalars(
+        select(Job).where(Job.grant_id == grant_id, Job.state == JobState.QUEUED.value)
+    ).all()
+    for job in jobs:
+        job.state = JobState.FAILED.value
+        job.error_code = "sandbox.grant-ended"
+        job.error_message = f"the grant ended before the job ran: {reason[:200]}"
+        job.decided_at = now
+        if job.epsilon_micro:
+            budget.refund(session, job.grant_id, job.id, job.epsilon_micro, now)
+        ledger.append(
+            session,
+            ledger.Event(
+                "sandbox.job.failed",
+                public={"job": job.id, "grant": grant_id, "code": job.error_code},
+                record={"reason": reason},
+            ),
+        )
+    return len(jobs)
