@@ -9,7 +9,9 @@ import typer
 import uvicorn
 
 from accord import demo
+from accord.cli.sandbox import worker_processes
 from accord.cli.state import state_of
+from accord.config import Settings
 from accord.setup import default_node_id, initialise
 
 
@@ -77,6 +79,13 @@ def serve(
     settings = state.settings
     _ = state.node  # fail early and clearly when the data dir holds no node
     os.environ["ACCORD_DATA_DIR"] = str(settings.data_dir.resolve())
+    with worker_processes(settings, settings.workers):
+        _serve_http(settings, host, port, processes, access_log)
+
+
+def _serve_http(
+    settings: Settings, host: str | None, port: int | None, processes: int, access_log: bool
+) -> None:
     uvicorn.run(
         "accord.web.app:app_from_environment",
         factory=True,
