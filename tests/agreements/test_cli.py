@@ -171,31 +171,15 @@ def test_publish_attach_check(online: CliState, tmp_path: Path, node: NodeContex
     assert "Where" in explained
 
 
-def test_check_reports_denials_in_json(online: CliState, tmp_path: Path) -> None:
+def test_check_reports_denials_and_bad_refs(online: CliState, tmp_path: Path) -> None:
     file = write(tmp_path, "health.yaml", template_text("controlled-health"))
     ref = json.loads(run(online, "publish", str(file), as_json=True).output)["ref"]
     run(online, "attach", ref, "--dataset-version", DV)
+    question = ["--dataset", DV, "--purpose", "POA", "--country", "BR", "--commercial"]
 
-    result = run(
-        online,
-        "check",
-        "--dataset",
-        DV,
-        "--purpose",
-        "POA",
-        "--country",
-        "BR",
-        "--commercial",
-        as_json=True,
-    )
+    decision = json.loads(run(online, "check", *question, as_json=True).output)
+    bad_ref = run(online, "attach", "agr_x", "--dataset-version", DV)
 
-    decision = json.loads(result.output)
     assert decision["outcome"] == "deny"
     assert "duo.purpose-outside-consent" in {r["code"] for r in decision["reasons"]}
-
-
-def test_bad_refs_are_refused(online: CliState) -> None:
-    result = run(online, "attach", "agr_x", "--dataset-version", DV)
-
-    assert result.exception is not None
-    assert "agr_…@v<n>" in str(getattr(result.exception, "hint", ""))
+    assert "agr_…@v<n>" in str(getattr(bad_ref.exception, "hint", ""))

@@ -52,7 +52,7 @@ class Attachment(Base):
     __tablename__ = "agreement_attachments"
 
     dataset_version_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    agreement_version_id: Mapped[str] = mapped_column(ForeignKey("agreement_versions.id"))
+    version_id: Mapped[str] = mapped_column(ForeignKey("agreement_versions.id"))
     attached_by: Mapped[str] = mapped_column(String(40))
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

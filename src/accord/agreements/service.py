@@ -150,7 +150,7 @@ def attach(
         )
     attachment = Attachment(
         dataset_version_id=dataset_version_id,
-        agreement_version_id=version.id,
+        version_id=version.id,
         attached_by=actor.user_id,
         attached_at=_now(session),
     )

@@ -51,14 +51,14 @@ def upgrade() -> None:
     op.create_table(
         "agreement_attachments",
         sa.Column("dataset_version_id", sa.String(40), nullable=False),
-        sa.Column("agreement_version_id", sa.String(40), nullable=False),
+        sa.Column("version_id", sa.String(40), nullable=False),
         sa.Column("attached_by", sa.String(40), nullable=False),
         sa.Column("attached_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("dataset_version_id", name="pk_agreement_attachments"),
         sa.ForeignKeyConstraint(
-            ["agreement_version_id"],
+            ["version_id"],
             ["agreement_versions.id"],
-            name="fk_agreement_attachments_agreement_version_id_agreement_versions",
+            name="fk_agreement_attachments_version_id_agreement_versions",
         ),
     )
 
