@@ -18,6 +18,7 @@ from accord.catalog import drs as catalog_drs
 from accord.catalog import pages as catalog_pages
 from accord.config import load_settings
 from accord.deid import api as deid_api
+from accord.deid import pages as deid_pages
 from accord.identity import api as identity_api
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
@@ -48,6 +49,7 @@ ROUTERS: list[APIRouter] = [
     catalog_pages.router,
     access_api.router,
     deid_api.router,
+    deid_pages.router,
     ops_api.router,
     sandbox_api.router,
     pages.router,
