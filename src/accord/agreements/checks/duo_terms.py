@@ -22,6 +22,10 @@ from accord.agreements.ontology import Hierarchy, Vocabulary
 from accord.agreements.wording import term_phrase
 
 
+MEMO_LIMIT = 4096
+"""Distinct refusals remembered per clause; past it they are worded afresh (same words)."""
+
+
 class Category:
     """The stated purpose falls within the dataset's DUO data-use permission."""
 
@@ -90,7 +94,8 @@ class Category:
                 reason = self._deny("duo.purpose-outside-consent", why)
             else:
                 reason = self._deny_disease(asked)
-            self._refusals[(kind, asked)] = reason
+            if len(self._refusals) < MEMO_LIMIT:
+                self._refusals[(kind, asked)] = reason
         return reason
 
     def _deny(self, code: str, why: str) -> Reason:
