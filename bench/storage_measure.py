@@ -1,14 +1,8 @@
-"""What the storage benches share: sizes, a random source file, RSS sampling, the report."""
+"""What the storage benches share: sizes on the command line and the report."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import threading
-from pathlib import Path
-
-import psutil
 
 MiB = 1024 * 1024
 RSS_GOAL = 250 * MiB
@@ -30,42 +24,6 @@ def parse_size(text: str) -> int:
     if match is None or match.group(2) not in _UNITS:
         raise ValueError(f"not a size: {text!r} (try 1GiB or 64MiB)")
     return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def make_source(path: Path, size: int) -> str:
-    """A file of ``size`` random bytes; returns its sha256."""
-    digest = hashlib.sha256()
-    with path.open("wb") as handle:
-        remaining = size
-        while remaining:
-            chunk = os.urandom(min(MiB, remaining))
-            digest.update(chunk)
-            handle.write(chunk)
-            remaining -= len(chunk)
-    return digest.hexdigest()
-
-
-class PeakRss:
-    """Samples a process's resident memory every 10 ms while in the ``with`` block."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.baseline = self.process.memory_info().rss
-        self.peak = self.baseline
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak = max(self.peak, self.process.memory_info().rss)
 
 
 def report(

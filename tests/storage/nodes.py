@@ -43,7 +43,7 @@ def serve_node(data_dir: Path, database_url: str, extra_env: dict[str, str]) -> 
         data_dir=data_dir,
         database_url=database_url,
         base_url=live.url,
-        **_settings_env(extra_env),
+        storage_url=extra_env.get("ACCORD_STORAGE_URL"),
     )
     report = initialise(
         settings,
@@ -79,8 +79,3 @@ def steward_token(node: NodeContext) -> str:
         )
         session.commit()
         return secret
-
-
-def _settings_env(extra_env: dict[str, str]) -> dict[str, str]:
-    url = extra_env.get("ACCORD_STORAGE_URL")
-    return {"storage_url": url} if url else {}

@@ -57,15 +57,16 @@ def create(client: TestClient, steward: Account) -> Create:
             headers["Upload-Metadata"] = metadata(**meta)
         if body is not None:
             headers["Content-Type"] = "application/offset+octet-stream"
-        return client.post("/api/v1/uploads", headers=headers, content=body)
+        answer: Response = client.post("/api/v1/uploads", headers=headers, content=body)
+        return answer
 
     return make
 
 
 def patch(client: TestClient, who: Account, url: str, offset: int, body: bytes) -> Response:
-    return client.patch(
-        url, headers={**who.headers, **BYTES, "Upload-Offset": str(offset)}, content=body
-    )
+    headers = {**who.headers, **BYTES, "Upload-Offset": str(offset)}
+    answer: Response = client.patch(url, headers=headers, content=body)
+    return answer
 
 
 def finished(node: NodeContext, upload_id: str, user_id: str) -> BlobInfo:

@@ -7,54 +7,20 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from tusclient import client as tus_client
 
+from tests.storage.measure import PeakRss, make_source
 from tests.storage.nodes import ServedNode, serve_node
 
 MiB = 1024 * 1024
 BIG = 200 * MiB
 RSS_BOUND = 250 * MiB
-
-
-def write_random_file(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
-    with path.open("wb") as handle:
-        for _ in range(size // MiB):
-            chunk = os.urandom(MiB)
-            digest.update(chunk)
-            handle.write(chunk)
-    return digest.hexdigest()
-
-
-class PeakRss:
-    """Samples a process's resident memory on a thread until stopped."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.baseline = self.process.memory_info().rss
-        self.peak = self.baseline
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak = max(self.peak, self.process.memory_info().rss)
 
 
 def file_chunks(path: Path, start: int = 0) -> Iterator[bytes]:
@@ -83,7 +49,7 @@ def test_a_200_mib_file_goes_up_and_down_while_server_memory_stays_flat(
     served: ServedNode, tmp_path: Path
 ) -> None:
     source = tmp_path / "big.bin"
-    sha256 = write_random_file(source, BIG)
+    sha256 = make_source(source, BIG)
     url = create_upload(served, BIG, sha256)
     with PeakRss(served.pid) as rss, httpx.Client(timeout=120) as http:
         sent = http.patch(
@@ -112,7 +78,7 @@ def test_a_200_mib_file_goes_up_and_down_while_server_memory_stays_flat(
 def test_an_interrupted_upload_is_resumed_with_tuspy(served: ServedNode, tmp_path: Path) -> None:
     source = tmp_path / "resumable.bin"
     size = 6 * MiB
-    sha256 = write_random_file(source, size)
+    sha256 = make_source(source, size)
     client = tus_client.TusClient(
         f"{served.url}/api/v1/uploads", headers={"Authorization": served.headers["Authorization"]}
     )
@@ -122,6 +88,7 @@ def test_an_interrupted_upload_is_resumed_with_tuspy(served: ServedNode, tmp_pat
     first.upload(stop_at=2 * MiB)
     assert first.offset == 2 * MiB
     url = first.url
+    assert url is not None
 
     cut_connection_midway(served, url, offset=2 * MiB, source=source, sent=MiB + MiB // 2)
     kept = wait_for_offset_change(served, url, 2 * MiB)
@@ -177,7 +144,7 @@ def _aws_names() -> list[str]:
 def test_a_node_on_s3_takes_and_serves_files(served_on_s3: ServedNode, tmp_path: Path) -> None:
     source = tmp_path / "s3.bin"
     size = 12 * MiB
-    sha256 = write_random_file(source, size)
+    sha256 = make_source(source, size)
     client = tus_client.TusClient(
         f"{served_on_s3.url}/api/v1/uploads",
         headers={"Authorization": served_on_s3.headers["Authorization"]},
