@@ -3,14 +3,27 @@ through the catalog's own API (uploads over tus, publication), so exports see re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+import accord.standards.oai.index  # noqa: F401  (installs the harvest-index listener)
+from accord.catalog import service as catalog_service
+from accord.catalog.metadata import parse_metadata
 from accord.identity.permissions import Role
+from accord.identity.principal import Principal
+from accord.node import NodeContext
+from accord.storage.blobs import blob_store_of
+from accord.storage.ingest import ingest_chunks
 from tests.catalog.conftest import Catalog, metadata_document
 from tests.conftest import Account, MakeAccount
 
@@ -131,3 +144,56 @@ def publish(catalog: Catalog) -> PublishFn:
 
 def document(organisation: str, **changes: Any) -> dict[str, Any]:
     return metadata_document(organisation, **changes)
+
+
+@dataclass
+class Served:
+    """The test app on a real loopback HTTP server (for real clients such as sickle)."""
+
+    url: str
+
+
+@pytest.fixture
+def served(app: FastAPI) -> Iterator[Served]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    yield Served(f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+PublishMany = Callable[..., list[tuple[str, int]]]
+
+
+@pytest.fixture
+def publish_many(node: NodeContext, organisation: str, operator: Principal) -> PublishMany:
+    """``publish_many(n, tier=...)``: ``n`` published datasets made through the catalog's
+    services in one transaction (fast enough for lists of tens of records)."""
+    counter = iter(range(1_000_000))
+
+    def make(n: int, **changes: Any) -> list[tuple[str, int]]:
+        made: list[tuple[str, int]] = []
+        with node.session() as session:
+            blob = ingest_chunks(blob_store_of(node), [b"id,value\n1,2\n"])
+            for _ in range(n):
+                title = [{"title": f"Survey number {next(counter)}", "lang": "en"}]
+                meta = parse_metadata(document(organisation, titles=title, **changes))
+                version = catalog_service.create_dataset(session, operator, meta)
+                catalog_service.add_file(
+                    session, operator, version.dataset_id, 1, path="data/table.csv", blob=blob
+                )
+                catalog_service.publish(session, operator, version.dataset_id, 1)
+                made.append((version.dataset_id, 1))
+            session.commit()
+        return made
+
+    return make

@@ -1,8 +1,9 @@
 """Formatted citations of a version, produced by a CSL processor (citeproc-py) from CSL-JSON.
 
 The styles are the official CSL styles shipped in ``standards/data/csl`` (APA 7th edition,
-Chicago author-date, NLM/Vancouver), read once and kept. Each citation comes as HTML (the
-processor's own output, escaped by it) and as plain text (the same with its markup removed).
+Chicago author-date, NLM/Vancouver), read once and kept. Each citation comes as plain text and
+as HTML. citeproc-py's HTML formatter adds the style's markup but does not escape the data, so
+the HTML rendering is made from a copy of the item whose strings are HTML-escaped first.
 Vancouver's reference-list number is dropped: a single reference is not a numbered list.
 
 Rendering is slow (tens of milliseconds a style), and a published version never changes, so
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import rfc8785
 from citeproc import (
@@ -42,10 +43,10 @@ from accord.standards.record import VersionRecord
 
 STYLES_DIR = Path(__file__).parent / "data" / "csl"
 _NUMBER = re.compile(r"^\s*(?:\d+\.|\[\d+\])\s*")
-_TAG = re.compile(r"<[^>]+>")
 _LOCK = threading.Lock()
 CACHE_SIZE = 4096
-_CACHE: OrderedDict[tuple[str, Style], str] = OrderedDict()
+Output = Literal["text", "html"]
+_CACHE: OrderedDict[tuple[str, Style, Output], str] = OrderedDict()
 
 
 class Style(StrEnum):
@@ -76,12 +77,12 @@ class FormattedCitation:
 
 def format_citation(record: VersionRecord, style: Style) -> FormattedCitation:
     """One reference-list entry for ``record`` in ``style``."""
-    markup = _cached_render(csl_item(record), style)
+    item = csl_item(record)
     return FormattedCitation(
         style=style,
         title=STYLE_TITLES[style],
-        text=html.unescape(_TAG.sub("", markup)),
-        html=markup,
+        text=_cached_render(item, style, "text"),
+        html=_cached_render(_escaped(item), style, "html"),
     )
 
 
@@ -94,27 +95,39 @@ def _style(style: Style) -> CitationStylesStyle:
     return CitationStylesStyle(str(STYLES_DIR / STYLE_FILES[style]), validate=False)
 
 
-def _cached_render(item: dict[str, Any], style: Style) -> str:
-    key = (hashlib.sha256(rfc8785.dumps(item)).hexdigest(), style)
+def _cached_render(item: dict[str, Any], style: Style, output: Output) -> str:
+    key = (hashlib.sha256(rfc8785.dumps(item)).hexdigest(), style, output)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    markup = _render(item, style)
+    rendered = _render(item, style, output)
     with _LOCK:
-        _CACHE[key] = markup
+        _CACHE[key] = rendered
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return markup
+    return rendered
 
 
-def _render(item: dict[str, Any], style: Style) -> str:
+def _render(item: dict[str, Any], style: Style, output: Output) -> str:
     source = CiteProcJSON([item])
+    chosen = formatter.html if output == "html" else formatter.plain
     with _LOCK:  # a parsed style is shared; citeproc-py keeps state on it while rendering
-        bibliography = CitationStylesBibliography(_style(style), source, formatter.html)
+        bibliography = CitationStylesBibliography(_style(style), source, chosen)
         bibliography.register(Citation([CitationItem(item["id"])]))
         entry = "".join(str(part) for part in bibliography.bibliography()[0])
     return _NUMBER.sub("", entry).strip()
+
+
+def _escaped(value: Any, key: str = "") -> Any:
+    """A copy of a CSL item with every string value (but the id) HTML-escaped."""
+    if isinstance(value, dict):
+        return {k: _escaped(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    if isinstance(value, str) and key != "id":
+        return html.escape(value, quote=False)
+    return value
 
 
 _initialize = Name.initialize

@@ -39,7 +39,6 @@ HTML = "html"
 CITATION = "citation"
 OFFERS = [
     Offer("text/html", HTML),
-    Offer("application/xhtml+xml", HTML),
     Offer(JSON_LD, ExportName.SCHEMA_ORG.value),
     Offer("application/vnd.schemaorg.ld+json", ExportName.SCHEMA_ORG.value),
     Offer(JSON_LD, ExportName.DCAT_JSON_LD.value, profile=DCAT_PROFILE),

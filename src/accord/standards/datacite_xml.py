@@ -8,6 +8,7 @@ identity on everything the export writes. Element and attribute names follow the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ SCHEMA_LOCATION = f"{NS} https://schema.datacite.org/meta/kernel-4.7/metadata.xs
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 Json = dict[str, Any]
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def resource_element(doc: Mapping[str, Any]) -> etree._Element:
     _sub(root, "publicationYear", str(doc["publicationYear"]))
     types = doc.get("types", {})
     _sub(root, "resourceType", types.get("resourceType", "")).set(
-        "resourceTypeGeneral", types.get("resourceTypeGeneral", "Dataset")
+        "resourceTypeGeneral", xml_safe(types.get("resourceTypeGeneral", "Dataset"))
     )
     _repeated(root, _SIMPLE_LISTS[1], doc)
     _names(root, "contributors", "contributor", doc.get("contributors", []))
@@ -168,10 +170,16 @@ def _q(name: str) -> str:
     return f"{{{NS}}}{name}"
 
 
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (control characters, lone
+    surrogates); metadata may hold them, an XML document may not (XML 1.0 §2.2)."""
+    return _NOT_XML.sub("", text)
+
+
 def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
     child = etree.SubElement(parent, _q(name))
     if text is not None:
-        child.text = text
+        child.text = xml_safe(text)
     return child
 
 
@@ -179,7 +187,7 @@ def _set_attrs(element: etree._Element, attrs: tuple[Attr, ...], values: Mapping
     for attr in attrs:
         value = values.get(attr.json)
         if value is not None:
-            element.set(attr.xml, str(value))
+            element.set(attr.xml, xml_safe(str(value)))
 
 
 def _repeated(root: etree._Element, spec: Repeated, doc: Mapping[str, Any]) -> None:
@@ -205,10 +213,10 @@ def _names(root: etree._Element, wrapper: str, element: str, people: list[Json])
     for person in people:
         node = _sub(parent, element)
         if "contributorType" in person:
-            node.set("contributorType", person["contributorType"])
+            node.set("contributorType", xml_safe(person["contributorType"]))
         name = _sub(node, f"{element}Name", person["name"])
         if person.get("nameType"):
-            name.set("nameType", person["nameType"])
+            name.set("nameType", xml_safe(person["nameType"]))
         for part in ("givenName", "familyName"):
             if person.get(part):
                 _sub(node, part, person[part])
@@ -246,12 +254,12 @@ def _funding(root: etree._Element, references: list[Json]) -> None:
         _sub(node, "funderName", ref["funderName"])
         if ref.get("funderIdentifier"):
             _sub(node, "funderIdentifier", ref["funderIdentifier"]).set(
-                "funderIdentifierType", ref.get("funderIdentifierType", "Other")
+                "funderIdentifierType", xml_safe(ref.get("funderIdentifierType", "Other"))
             )
         if ref.get("awardNumber"):
             award = _sub(node, "awardNumber", ref["awardNumber"])
             if ref.get("awardUri"):
-                award.set("awardURI", ref["awardUri"])
+                award.set("awardURI", xml_safe(ref["awardUri"]))
         if ref.get("awardTitle"):
             _sub(node, "awardTitle", ref["awardTitle"])
 

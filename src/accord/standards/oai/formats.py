@@ -56,7 +56,7 @@ def oai_datacite(resource: str, symbol: str) -> str:
         f'<oai_datacite xmlns="{OAI_DATACITE_NS}" xmlns:xsi="{XSI_NS}" '
         f'xsi:schemaLocation="{OAI_DATACITE_NS} {FORMATS["oai_datacite"].schema}">'
         f"<schemaVersion>{SCHEMA_VERSION}</schemaVersion>"
-        f"<datacentreSymbol>{_escape(symbol)}</datacentreSymbol>"
+        f"<datacentreSymbol>{_escape(datacite_xml.xml_safe(symbol))}</datacentreSymbol>"
         f"<payload>{resource}</payload></oai_datacite>"
     )
 
@@ -90,7 +90,7 @@ def oai_dc(record: VersionRecord) -> str:
     values += [("rights", r.rights_uri or r.rights_identifier) for r in m.rights_list]
     values.append(("rights", eu_repo_rights(m.tier)[0]))
     for name, text in values:
-        etree.SubElement(root, f"{{{DC_NS}}}{name}").text = text
+        etree.SubElement(root, f"{{{DC_NS}}}{name}").text = datacite_xml.xml_safe(text)
     return etree.tostring(root, encoding="unicode")
 
 
