@@ -21,6 +21,9 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict
 
+EXACT_SIZES = 20
+"""Up to this many different class sizes, the distribution lists each size."""
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -116,22 +119,21 @@ def measure(
 
 
 def class_sizes(sizes: Sequence[int], k: int) -> ClassSizes:
-    """Quantiles and buckets doubling from ``k``: [k, 2k-1], [2k, 4k-1], …"""
+    """Quantiles and buckets: one per size when there are at most ``EXACT_SIZES`` different
+    sizes, else doubling from ``k``: [k, 2k-1], [2k, 4k-1], …"""
     values: npt.NDArray[np.int64] = np.asarray(sizes, dtype=np.int64)
     if len(values) == 0:
         return ClassSizes(smallest=0, median=0, mean=0, largest=0, buckets=[])
-    buckets: list[SizeBucket] = []
-    low = min(k, int(values.min()))
-    while low <= values.max():
-        high = max(2 * low - 1, low)
-        inside = values[(values >= low) & (values <= high)]
-        if len(inside):
-            buckets.append(
-                SizeBucket(
-                    smallest=low, largest=high, classes=len(inside), records=int(inside.sum())
-                )
-            )
-        low = high + 1
+    distinct = np.unique(values)
+    if len(distinct) <= EXACT_SIZES:
+        edges = [(int(size), int(size)) for size in distinct]
+    else:
+        edges = _doubling(min(k, int(values.min())), int(values.max()))
+    buckets = [
+        SizeBucket(smallest=low, largest=high, classes=len(inside), records=int(inside.sum()))
+        for low, high in edges
+        if len(inside := values[(values >= low) & (values <= high)])
+    ]
     return ClassSizes(
         smallest=int(values.min()),
         median=float(np.median(values)),
@@ -139,6 +141,15 @@ def class_sizes(sizes: Sequence[int], k: int) -> ClassSizes:
         largest=int(values.max()),
         buckets=buckets,
     )
+
+
+def _doubling(low: int, largest: int) -> list[tuple[int, int]]:
+    edges = []
+    while low <= largest:
+        high = max(2 * low - 1, low)
+        edges.append((low, high))
+        low = high + 1
+    return edges
 
 
 def discernibility(sizes: Sequence[int], suppressed: int, total: int) -> int:

@@ -184,7 +184,8 @@ class Spec(_Strict):
         ]
 
     def as_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The spec as stored and logged: every field, unset optional ones left out."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 def parse_spec(raw: object) -> Spec:
