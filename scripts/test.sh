@@ -48,5 +48,5 @@ say "ruff format --check"
 .venv/bin/ruff format --check src tests bench
 say "mypy --strict src"
 .venv/bin/mypy --strict src
-say "pytest"
-.venv/bin/pytest "$@"
+say "pytest (2 workers)"
+.venv/bin/pytest -n "${ACCORD_TEST_WORKERS:-2}" --dist loadfile "$@"
