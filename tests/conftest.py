@@ -34,6 +34,7 @@ from accord.identity.principal import Principal, local_operator
 from accord.keys import ensure_keys
 from accord.node import NodeContext, NodeIdentity
 from accord.web.app import create_app
+from tests.ledger.guard import every_change_is_logged
 from tests.live import LiveNode, make_live_node
 
 PG_ENV = "ACCORD_TEST_DATABASE_URL"
@@ -43,6 +44,13 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: runs on the PostgreSQL test database")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_change_is_logged() -> Iterator[None]:
+    """DESIGN.md rule 1 for every test: a commit that changes state without a log entry fails."""
+    with every_change_is_logged():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ EXEMPT: dict[str, str] = {
 """Tables whose changes are not events of the node, with the reason."""
 
 _DML = re.compile(
-    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?([A-Za-z_]\w*)"?', re.I
+    r'^\s*(INSERT|UPDATE|DELETE)\s+(?:OR\s+\w+\s+)?(?:INTO\s+|FROM\s+)?"?([A-Za-z_]\w*)"?', re.I
 )
 _STATE = "accord.test.ledger_guard"
 _SIZE = "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries"
@@ -50,9 +50,10 @@ def every_change_is_logged() -> Iterator[None]:
         event.remove(Session, "after_begin", _began)
 
 
-def changed_tables(statement: str) -> str | None:
+def changed_table(statement: str) -> str | None:
+    """``"UPDATE users"`` for a statement that changes a table, else None."""
     match = _DML.match(statement)
-    return match.group(1).lower() if match else None
+    return f"{match.group(1).upper()} {match.group(2).lower()}" if match else None
 
 
 def _began(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
@@ -68,7 +69,7 @@ def _statement(
     conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
 ) -> None:
     state = conn.info.get(_STATE)
-    table = changed_tables(statement)
+    table = changed_table(statement)
     if state is not None and table is not None:
         state["tables"].add(table)
 
@@ -77,7 +78,7 @@ def _commit(conn: Connection) -> None:
     state = conn.info.pop(_STATE, None)
     if state is None:
         return
-    tables = {t for t in state["tables"] if not t.startswith("ledger_") and t not in EXEMPT}
+    tables = {change for change in state["tables"] if not _exempt(change)}
     if not tables:
         return
     size = conn.exec_driver_sql(_SIZE).scalar()
@@ -86,6 +87,11 @@ def _commit(conn: Connection) -> None:
             f"a transaction changed {sorted(tables)} and committed without a log entry "
             "(DESIGN.md rule 1: call ledger.append(session, event) before commit)"
         )
+
+
+def _exempt(change: str) -> bool:
+    table = change.split(" ", 1)[1]
+    return table.startswith("ledger_") or table in EXEMPT or change in EXEMPT
 
 
 def _rollback(conn: Connection) -> None:
