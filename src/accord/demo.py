@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from accord.catalog.demo import seed_catalog
+from accord.deid.demo import seed_deid
 from accord.identity import schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
@@ -30,7 +31,7 @@ class DemoContext:
 
 
 Seeder = Callable[[Session, Principal, DemoContext], None]
-SEEDERS: list[Seeder] = [seed_catalog]
+SEEDERS: list[Seeder] = [seed_catalog, seed_deid]
 
 
 def seed(node: NodeContext) -> bool:

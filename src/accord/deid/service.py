@@ -2,7 +2,8 @@
 derivations, destroy a derivation's key.
 
 A run works in three steps so that the long part holds no database lock: it reads the source's
-record (and checks the actor's rights) in a short transaction and ends it; reads the file and
+record (and checks the actor's rights) in a short transaction and ends it (so callers commit
+their own changes before calling); reads the file and
 derives the released table with no transaction open; then, in one transaction, creates the
 derived dataset through the catalog's service, attaches the stored file, records the
 derivation and its wrapped key, and logs the spec and the report to the ledger (DESIGN.md
@@ -94,7 +95,7 @@ class Plan:
 def scan_source(session: Session, actor: Principal, ref: SourceRef) -> ScanResult:
     """Flag likely direct identifiers in a source file (findings carry no values)."""
     source = _resolve(session, actor, ref, Permission.DERIVATION_PLAN)
-    session.rollback()
+    _end_reading(session)
     table = _load(node_of(session), source)
     findings = scan(table)
     return ScanResult(
@@ -110,7 +111,7 @@ def plan(session: Session, actor: Principal, ref: SourceRef, raw_spec: object) -
     """Everything ``run`` does short of storing: the report the derivation would have."""
     spec = parse_spec(raw_spec)
     source = _resolve(session, actor, ref, Permission.DERIVATION_PLAN)
-    session.rollback()
+    _end_reading(session)
     node = node_of(session)
     table = _load(node, source)
     findings = _checked(spec, table)
@@ -132,7 +133,7 @@ def run(
     """Derive, store and record a de-identified version (see the module docstring)."""
     spec = parse_spec(raw_spec)
     source = _resolve(session, actor, ref, Permission.DERIVATION_CREATE)
-    session.rollback()
+    _end_reading(session)
     node = node_of(session)
     table = _load(node, source)
     _checked(spec, table)
@@ -430,6 +431,14 @@ def _not_steward(dataset_id: str) -> Forbidden:
         code="deid.not-steward",
         hint="only stewards of the dataset's organisation derive de-identified versions",
     )
+
+
+def _end_reading(session: Session) -> None:
+    """End the read transaction so the long work holds no lock; callers must have committed
+    their own changes first (pending ones would be lost, so they are refused)."""
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("commit pending changes before reading a source for derivation")
+    session.rollback()
 
 
 def _load(node: NodeContext, source: Source) -> pa.Table:
