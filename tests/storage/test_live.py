@@ -18,6 +18,8 @@ from tusclient import client as tus_client
 from tests.storage.measure import PeakRss, make_source
 from tests.storage.nodes import ServedNode, serve_node
 
+pytestmark = pytest.mark.slow
+
 MiB = 1024 * 1024
 BIG = 200 * MiB
 RSS_BOUND = 250 * MiB
