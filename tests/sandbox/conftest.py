@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -25,6 +26,7 @@ from accord.access.schemas import RequestCreate
 from accord.agreements import service as agreements
 from accord.catalog import service as catalog
 from accord.catalog.metadata import DatasetMetadata
+from accord.clock import SettableClock
 from accord.identity import passwords
 from accord.identity import service as identity
 from accord.identity.permissions import Role
@@ -63,12 +65,10 @@ def people_csv() -> bytes:
 
 def visits_parquet() -> bytes:
     con = duckdb.connect()
-    table = con.execute(
+    table = con.sql(
         "SELECT (i % 118) + 1 AS person_id, 2020 + (i % 4) AS year, (i * 7) % 5 AS visits "
         "FROM range(400) t(i)"
     ).to_arrow_table()
-    import pyarrow.parquet as pq
-
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     return buffer.getvalue()
@@ -111,6 +111,8 @@ class PolicyGrants:
 class World:
     client: TestClient
     node: NodeContext
+    clock: SettableClock
+    make_account: MakeAccount
     researcher: Account
     checker: Account
     other: Account
@@ -130,6 +132,12 @@ class World:
     @policy.setter
     def policy(self, value: DisclosurePolicy) -> None:
         self.grants.policy = value
+
+    def checker_who_researches(self) -> Account:
+        """An output checker who also holds a sandbox grant for the dataset."""
+        account = self.make_account(Role.OUTPUT_CHECKER, Role.RESEARCHER)
+        grant_sandbox(self.node, account, self.dataset_id)
+        return account
 
     def submit(self, who: Account | None = None, **body: Any) -> Any:
         return self.client.post(
@@ -160,9 +168,7 @@ class World:
         return body
 
     def result(self, job_id: str) -> dict[str, Any]:
-        response = self.client.get(
-            f"/api/v1/jobs/{job_id}/result", headers=self.researcher.headers
-        )
+        response = self.client.get(f"/api/v1/jobs/{job_id}/result", headers=self.researcher.headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -196,9 +202,7 @@ def publish_dataset(node: NodeContext, organisation_id: str) -> tuple[str, str]:
     store = blob_store_of(node)
     people = ingest_chunks(store, [people_csv()])
     visits = ingest_chunks(store, [visits_parquet()])
-    metadata = DatasetMetadata.model_validate(
-        metadata_document(organisation_id, tier="restricted")
-    )
+    metadata = DatasetMetadata.model_validate(metadata_document(organisation_id, tier="restricted"))
     operator = local_operator()
     with node.session() as s:
         version = catalog.create_dataset(s, operator, metadata)
@@ -243,6 +247,7 @@ def world(
     node: NodeContext,
     make_account: MakeAccount,
     make_org: Any,
+    clock: SettableClock,
     sandbox_settings: SandboxSettings,
 ) -> World:
     data_org = make_org("Geneva Institute for Population Health", "CH")
@@ -252,6 +257,8 @@ def world(
     world = World(
         client=client,
         node=node,
+        clock=clock,
+        make_account=make_account,
         researcher=make_account(Role.RESEARCHER, country="CH", organisation_id=research_org),
         checker=make_account(Role.OUTPUT_CHECKER, country="CH", organisation_id=data_org),
         other=make_account(Role.RESEARCHER, country="CH", organisation_id=research_org),

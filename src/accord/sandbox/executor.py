@@ -208,29 +208,37 @@ def serve(sender: Connection, task: QueryTask) -> None:
         send(("done", *_fetch(con, task)))
     except duckdb.Error as error:
         send(("error", _code_of(error), _message_of(error)))
-    except _TooMany as error:
-        send(("error", "sandbox.too-many-rows", str(error)))
+    except _Unreturnable as error:
+        send(("error", error.code, str(error)))
     finally:
         stop.set()
 
 
-class _TooMany(Exception):
-    pass
+class _Unreturnable(Exception):
+    """The result is not one the sandbox returns (too many rows or columns, or none)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _fetch(con: Any, task: QueryTask) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
     relation = con.sql(task.sql)
+    if relation is None:
+        raise _Unreturnable("sandbox.not-a-query", "the statement returned no result")
     columns = [str(c) for c in relation.columns]
     types = [str(t) for t in relation.types]
     if len(columns) > task.max_columns:
-        raise _TooMany(f"the result has {len(columns)} columns; at most {task.max_columns}")
+        message = f"the result has {len(columns)} columns; at most {task.max_columns}"
+        raise _Unreturnable("sandbox.too-many-columns", message)
     rows: list[tuple[Any, ...]] = []
     reader = relation.to_arrow_reader(min(task.max_rows + 1, 100_000))
     for batch in reader:
         values = [_values(batch.column(i)) for i in range(len(columns))]
         rows.extend(zip(*values, strict=True))
         if len(rows) > task.max_rows:
-            raise _TooMany(f"the result has more than {task.max_rows} rows")
+            message = f"the result has more than {task.max_rows} rows"
+            raise _Unreturnable("sandbox.too-many-rows", message)
     return columns, types, rows
 
 

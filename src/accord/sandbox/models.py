@@ -1,5 +1,4 @@
-"""Sandbox tables: jobs (the durable queue), their released outputs, privacy budgets, and the
-cached schemas of tabular files.
+"""Sandbox tables: jobs (the durable queue), their released outputs, and privacy budgets.
 
 A job row is also its queue entry: workers take the oldest ``queued`` row (``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL; SQLite serialises writers). A privacy budget is kept in integer
@@ -116,14 +115,3 @@ class PrivacyBudget(Base):
     total_micro: Mapped[int] = mapped_column(BigInteger)
     spent_micro: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TableSchema(Base):
-    """The column names and types of a tabular blob (files are immutable, so this never changes)."""
-
-    __tablename__ = "sandbox_table_schemas"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    format: Mapped[str] = mapped_column(String(20), primary_key=True)
-    columns: Mapped[list[dict[str, str]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

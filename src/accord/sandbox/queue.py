@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import ledger
@@ -51,19 +51,17 @@ def heartbeat(
     now: datetime,
     lease: timedelta,
 ) -> None:
-    """Renew the lease (and show progress) of a job this worker runs.
-
-    Progress and leases are the worker's telemetry, not changes of the job's state, so they are
-    not logged.
-    """
-    values: dict[str, object] = {"lease_until": now + lease}
+    """Renew the lease of a job this worker runs, and show its progress (logged)."""
+    job = session.get(Job, job_id)
+    if job is None or job.worker != worker[:120] or job.state != JobState.RUNNING:
+        return
+    job.lease_until = now + lease
     if progress is not None:
-        values["progress"] = max(0, min(99, progress))
-    session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.worker == worker, Job.state == JobState.RUNNING.value)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        job.progress = max(0, min(99, progress))
+    session.flush()
+    ledger.append(
+        session,
+        ledger.Event("sandbox.job.progressed", public={"job": job.id, "progress": job.progress}),
     )
 
 

@@ -37,7 +37,8 @@ from accord.sandbox.sql import AggregatePlan, Fingerprint, Plan, reader
 from accord.sandbox.tables import local_sources, tabular_files
 from accord.storage.blobs import blob_store_of
 
-HEARTBEAT_SECONDS = 2.0
+HEARTBEAT_SECONDS = 5.0
+"""How often a running job's progress and lease are written (and logged)."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ class SandboxSettings(BaseSettings):
         default=0.2, gt=0, le=60, description="How often an idle worker looks for a queued job"
     )
     lease_seconds: float = Field(
-        default=60.0, ge=5, description="A running job whose worker is silent this long is lost"
+        default=60.0, ge=15, description="A running job whose worker is silent this long is lost"
     )
 
     @property

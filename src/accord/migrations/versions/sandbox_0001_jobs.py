@@ -1,4 +1,4 @@
-"""sandbox: jobs, outputs, privacy budgets, table schemas
+"""sandbox: jobs, outputs, privacy budgets
 
 Revision ID: sandbox_0001
 Revises:
@@ -94,18 +94,9 @@ def upgrade() -> None:
             name="ck_sandbox_budgets_within_total",
         ),
     )
-    op.create_table(
-        "sandbox_table_schemas",
-        sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("format", sa.String(20), nullable=False),
-        sa.Column("columns", sa.JSON(), nullable=False),
-        sa.Column("created_at", TS, nullable=False),
-        sa.PrimaryKeyConstraint("sha256", "format", name="pk_sandbox_table_schemas"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("sandbox_table_schemas")
     op.drop_table("sandbox_budgets")
     op.drop_index("ix_sandbox_outputs_job", table_name="sandbox_outputs")
     op.drop_table("sandbox_outputs")
