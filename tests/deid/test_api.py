@@ -8,12 +8,16 @@ from typing import Any
 
 import pyarrow.csv as pacsv
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from pycanon import anonymity
 from sqlalchemy import func, select
 
+from accord.agreements import service as agreements
+from accord.agreements.templates import template_text
 from accord.catalog.models import Dataset
 from accord.identity.permissions import Role
+from accord.identity.principal import local_operator
 from accord.ledger.models import LedgerEntry
 from accord.node import NodeContext
 from tests.catalog.conftest import assert_problem
@@ -249,3 +253,43 @@ def _download(client: TestClient, steward: Account, version: dict[str, Any]) -> 
             column_types=dict.fromkeys(content.text.splitlines()[0].split(","), "string"),
         ),
     )
+
+
+def published_agreement(node: NodeContext, template: str) -> str:
+    """``agr_…@v1`` of a published agreement made from one of the shipped templates."""
+    with node.session() as s:
+        version = agreements.create_agreement(
+            s, local_operator(), yaml.safe_load(template_text(template))
+        )
+        agreements.publish(s, local_operator(), version.agreement_id, 1)
+        s.commit()
+        return f"{version.agreement_id}@v1"
+
+
+def test_the_spec_agreement_governs_the_derived_version(
+    client: TestClient, steward: Account, source: dict[str, Any], node: NodeContext
+) -> None:
+    ref = published_agreement(node, "registered")
+    release = {"tier": "registered", "agreement": ref}
+    response = derive(client, steward, source, spec=spec(release=release))
+    assert response.status_code == 201, response.text
+    with node.session() as s:
+        governing = agreements.governing(s, _version_id(client, steward, response.json()))
+        assert governing is not None and agreements.ref_of(governing) == ref
+
+
+def test_an_agreement_for_another_tier_is_refused_before_deriving(
+    client: TestClient, steward: Account, source: dict[str, Any], node: NodeContext
+) -> None:
+    ref = published_agreement(node, "open-cc-by")
+    before = dataset_count(node)
+    release = {"tier": "registered", "agreement": ref}
+    response = derive(client, steward, source, spec=spec(release=release))
+    assert_problem(response, 422, "deid.agreement-tier-mismatch")
+    assert dataset_count(node) == before
+
+
+def _version_id(client: TestClient, steward: Account, derivation: dict[str, Any]) -> str:
+    derived = derivation["derived"]
+    path = f"/api/v1/datasets/{derived['dataset_id']}/versions/{derived['version']}"
+    return str(client.get(path, headers=steward.headers).json()["id"])

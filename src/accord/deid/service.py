@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import ledger
+from accord.agreements import service as agreements
 from accord.catalog import service as catalog
 from accord.catalog.access import is_steward
 from accord.catalog.models import DatasetVersion, VersionState
@@ -133,6 +134,7 @@ def run(
     """Derive, store and record a de-identified version (see the module docstring)."""
     spec = parse_spec(raw_spec)
     source = _resolve(session, actor, ref, Permission.DERIVATION_CREATE)
+    _check_agreement(session, actor, spec, source.organisation_id)
     _end_reading(session)
     node = node_of(session)
     table = _load(node, source)
@@ -177,6 +179,7 @@ def _record(
         blob=blob,
         media_type=MEDIA_TYPES[source.fmt],
     )
+    _attach_agreement(session, actor, spec, version)
     row = _derivation_row(derivation_id, actor, source, spec, derived.report, version)
     row.derived_file_id, row.derived_path, row.derived_sha256 = file.id, file.path, blob.sha256
     session.add(row)
@@ -192,6 +195,44 @@ def _record(
     if publish:
         catalog.publish(session, actor, version.dataset_id, version.number)
     return row
+
+
+def _attach_agreement(
+    session: Session, actor: Principal, spec: Spec, version: DatasetVersion
+) -> None:
+    """Let the spec's agreement govern the derived version (checked again, then attached)."""
+    wanted = spec.release.agreement_version
+    if wanted is not None:
+        _check_agreement(session, actor, spec, version.dataset.organisation_id)
+        agreements.attach(session, actor, wanted[0], wanted[1], version.id)
+
+
+def _check_agreement(session: Session, actor: Principal, spec: Spec, organisation_id: str) -> None:
+    """The spec's agreement exists, is published, and is written for the release tier."""
+    wanted = spec.release.agreement_version
+    if wanted is None:
+        return
+    if not actor.can(Permission.AGREEMENT_PUBLISH, organisation_id=organisation_id):
+        raise Forbidden(
+            "you may not attach agreements to this organisation's datasets",
+            code="deid.not-steward",
+        )
+    agreement = agreements.get_version(session, wanted[0], wanted[1], actor)
+    if agreement.state != agreements.PUBLISHED:
+        raise Conflict(
+            f"{spec.release.agreement} is a draft; only published agreements govern data",
+            code="agreements.not-published",
+            hint="publish the agreement version first",
+        )
+    tier = agreements.document_of(agreement).tier.value
+    if tier != spec.release.tier.value:
+        raise InvalidInput(
+            f"{spec.release.agreement} is for {tier} data, but the release tier is "
+            f"{spec.release.tier.value}",
+            code="deid.agreement-tier-mismatch",
+            hint="choose an agreement written for the release tier, or change the tier",
+            errors=[FieldError("spec.release.agreement", "agreement tier differs")],
+        )
 
 
 def _derivation_row(

@@ -42,6 +42,7 @@ MAX_SPEC_BYTES = 256 * 1024
 Column = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 DateLevel = Literal["month", "year"]
+AgreementRef = Annotated[str, StringConstraints(pattern=r"^agr_[0-9A-Z]{26}@v[1-9][0-9]{0,5}$")]
 
 
 class _Strict(BaseModel):
@@ -117,12 +118,24 @@ QuasiIdentifier = Annotated[
 
 
 class Release(_Strict):
-    """How the derived version is published: its tier, and optionally new words for it."""
+    """How the derived version is published: its tier, optionally new words for it, and the
+    agreement that governs it."""
 
     tier: Tier
     title: Label | None = None
     licence: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
     description: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
+    agreement: AgreementRef | None = Field(
+        default=None, description="A published agreement version to govern it: agr_…@v1"
+    )
+
+    @property
+    def agreement_version(self) -> tuple[str, int] | None:
+        """``(agreement id, version number)`` of ``agreement``."""
+        if self.agreement is None:
+            return None
+        agreement_id, _, number = self.agreement.rpartition("@v")
+        return agreement_id, int(number)
 
 
 class Spec(_Strict):
