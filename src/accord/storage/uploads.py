@@ -47,6 +47,12 @@ class UploadState(StrEnum):
     FAILED = "failed"
 
 
+_OUTCOME_EVENTS = {
+    UploadState.COMPLETE: "storage.upload.completed",
+    UploadState.FAILED: "storage.upload.failed",
+}
+
+
 @dataclass(frozen=True)
 class NewUpload:
     """A validated creation request: total length and what the metadata declared."""
@@ -241,7 +247,7 @@ def _finish(session: Session, upload: Upload, state: UploadState, sha256: str | 
     ledger.append(
         session,
         ledger.Event(
-            type=f"storage.upload.{'completed' if sha256 else 'failed'}",
+            type=_OUTCOME_EVENTS[state],
             subjects={"actor": upload.owner_user_id},
             public={"upload": upload.id, "size": upload.length},
             record={"sha256": sha256, "expected_sha256": upload.expected_sha256},
