@@ -109,6 +109,7 @@ def test_run_derives_a_k_anonymous_version_linked_to_its_source(
     )
     methods = [d for d in metadata["descriptions"] if d["description_type"] == "Methods"]
     assert derivation["id"] in methods[0]["description"]
+    assert "Equivalence-class sizes (size: classes)" in methods[0]["description"]
 
     table = _download(client, steward, version)
     assert set(table.column_names) == {"patient_id", "national_id", *QUASI, "diagnosis", "visit"}

@@ -116,7 +116,17 @@ def method_summary(spec: Spec, report: Report, derivation_url: str, derivation_i
         )
         + ".",
         f"{report.records_suppressed} of {report.records_in} records suppressed; "
-        f"{report.classes} equivalence classes; mean NCP {report.information_loss.ncp:.3f}.",
+        f"{report.classes} equivalence classes; information loss: mean NCP "
+        f"{report.information_loss.ncp:.3f}, discernibility "
+        f"{report.information_loss.discernibility}.",
+        "Equivalence-class sizes (size: classes): "
+        + ", ".join(
+            f"{b.smallest}: {b.classes}"
+            if b.smallest == b.largest
+            else f"{b.smallest}-{b.largest}: {b.classes}"
+            for b in report.class_sizes.buckets
+        )
+        + ".",
         f"Report and provenance: {derivation_url}",
     ]
     return " ".join(p for p in parts if p)
