@@ -267,3 +267,15 @@ def test_checkpoint_rows_are_kept(node: NodeContext) -> None:
     with node.session() as s:
         assert s.scalar(select(LedgerCheckpoint.size).order_by(LedgerCheckpoint.size)) == 1
         assert len(service.checkpoints(s)) == 4
+
+
+def test_entries_with_floats_take_the_general_encoder(node: NodeContext) -> None:
+    import rfc8785
+
+    with node.session() as s:
+        ledger.append(s, ledger.Event("test.thing.measured", public={"ratio": 0.5, "big": 1e21}))
+        s.commit()
+    with node.session() as s:
+        row = service.get_entry(s, 0)
+        assert row.entry == rfc8785.dumps(json.loads(row.entry))
+        assert b'"big":1e+21' in row.entry

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, func, insert, select, text
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from accord.clock import rfc3339
 from accord.errors import InvalidInput, NotFound
 from accord.ledger import merkle
-from accord.ledger.canonical import canonical_json
+from accord.ledger.canonical import encoder_for
 from accord.ledger.checkpoint import Checkpoint, sign_checkpoint
 from accord.ledger.events import Event
 from accord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerRecord
@@ -38,6 +39,7 @@ MAX_ENTRY_BYTES = 16 * 1024
 
 _APPEND_LOCK = 0x0ACC0D
 _WRITER = "accord.ledger.writer"
+_CHECKED_TYPES: set[str] = set()
 _EVENT_TYPE = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9_-]*){2,}$")
 _HASH = merkle.HASH_SIZE
 
@@ -52,7 +54,9 @@ def append(session: Session, event: Event) -> int:
     seq = writer.frontier.size
     now = node.clock.now()
     record = _full_record(event, seq)
-    entry_bytes = canonical_json(
+    encode = encoder_for(record)
+    record_json = encode(record)
+    entry_bytes = encode(
         {
             "seq": seq,
             "time": rfc3339(now),
@@ -62,20 +66,20 @@ def append(session: Session, event: Event) -> int:
                 role: pseudonym(node.pseudonym_key, pid) for role, pid in record["subjects"].items()
             },
             "public": record["public"],
-            "record_sha256": hashlib.sha256(canonical_json(record)).hexdigest(),
+            "record_sha256": hashlib.sha256(record_json).hexdigest(),
         }
     )
     if len(entry_bytes) > MAX_ENTRY_BYTES:
         raise ValueError(f"{event.type}: entry of {len(entry_bytes)} bytes; public fields too big")
     leaf = merkle.leaf_hash(entry_bytes)
     interior = writer.frontier.append(leaf)
-    writer.insert_entry(seq, event.type, now, entry_bytes, leaf, interior, record["public"])
-    writer.insert_record(seq, record)
-    if writer.checkpoint_due(now, node):
+    writer.insert(seq, event.type, now, entry_bytes, leaf, interior, record["public"], record_json)
+    if writer.checkpoint_due(now):
         _issue_checkpoint(session, node, writer, now)
     return seq
 
 
+@lru_cache(maxsize=65_536)
 def pseudonym(key: bytes, person_id: str) -> str:
     """A stable keyed pseudonym for a person: HMAC-SHA-256 with the node's secret."""
     return "psn_" + hmac.new(key, person_id.encode(), hashlib.sha256).hexdigest()[:32]
@@ -133,7 +137,7 @@ def checkpoint_if_due(session: Session) -> LedgerCheckpoint | None:
     node = node_of(session)
     writer = _writer(session, node)
     now = node.clock.now()
-    if writer.checkpoint_size is not None and not writer.checkpoint_due(now, node):
+    if writer.checkpoint_size is not None and not writer.checkpoint_due(now):
         return None
     return _issue_checkpoint(session, node, writer, now)
 
@@ -331,10 +335,14 @@ class _Writer:
     frontier: merkle.Frontier
     checkpoint_size: int | None
     checkpoint_time: datetime | None
+    every: int
+    interval: timedelta
     cursor: Any
     sql: _Statements
+    transaction: SessionTransaction | None
+    """The savepoint (if any) the rows go into: a newer one must be opened before writing."""
 
-    def insert_entry(
+    def insert(
         self,
         seq: int,
         event_type: str,
@@ -343,57 +351,47 @@ class _Writer:
         leaf: bytes,
         interior: bytes,
         public: dict[str, Any],
+        record_json: bytes,
     ) -> None:
         dataset = public.get("dataset")
-        if not (isinstance(dataset, str) and len(dataset) <= 40):
+        if not (type(dataset) is str and len(dataset) <= 40):
             dataset = None
-        self.cursor.execute(
-            self.sql.entry,
-            (
-                seq,
-                event_type,
-                self.sql.time(now),
-                entry,
-                leaf,
-                interior or None,
-                dataset,
-            ),
-        )
+        row = (seq, event_type, self.sql.time(now), entry, leaf, interior or None, dataset)
+        self.cursor.execute(self.sql.entry, row)
+        self.cursor.execute(self.sql.record, (seq, record_json.decode()))
 
-    def insert_record(self, seq: int, record: dict[str, Any]) -> None:
-        self.cursor.execute(self.sql.record, (seq, self.sql.json(record)))
-
-    def checkpoint_due(self, now: datetime, node: NodeContext) -> bool:
-        settings = node.settings
-        uncovered = self.frontier.size - (self.checkpoint_size or 0)
+    def checkpoint_due(self, now: datetime) -> bool:
         if self.checkpoint_size is None or self.checkpoint_time is None:
             return True
-        if uncovered >= settings.log_checkpoint_entries:
+        uncovered = self.frontier.size - self.checkpoint_size
+        if uncovered >= self.every:
             return True
-        interval = timedelta(seconds=settings.log_checkpoint_seconds)
-        return uncovered > 0 and now - self.checkpoint_time >= interval
+        return uncovered > 0 and now - self.checkpoint_time >= self.interval
 
 
 @dataclass(frozen=True)
 class _Statements:
-    """INSERTs in the driver's own parameter style, with the columns' bind conversions."""
+    """INSERTs in the driver's own parameter style, with the columns' bind conversions.
+
+    The record goes in as its canonical JSON text (a JSON column holds text on SQLite; on
+    PostgreSQL the text is cast), so it is encoded once."""
 
     entry: str
     record: str
     time: Any
-    json: Any
 
     @classmethod
     def for_dialect(cls, dialect: Dialect) -> _Statements:
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        entries, records = LedgerEntry.__table__, LedgerRecord.__table__
+        entries = LedgerEntry.__table__
         time = entries.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-        json = records.c.record.type.dialect_impl(dialect).bind_processor(dialect)
+        record = _INSERT_RECORD.replace("?", mark)
+        if dialect.name == "postgresql":
+            record = record.replace(f", {mark})", f", CAST({mark} AS JSON))")
         return cls(
             entry=_INSERT_ENTRY.replace("?", mark),
-            record=_INSERT_RECORD.replace("?", mark),
+            record=record,
             time=time or (lambda v: v),
-            json=json or (lambda v: v),
         )
 
 
@@ -406,12 +404,16 @@ _STATEMENTS: dict[str, _Statements] = {}
 
 
 def _writer(session: Session, node: NodeContext) -> _Writer:
-    # Asking for the connection also opens a savepoint the caller began (SQLAlchemy emits
-    # SAVEPOINT lazily), so that rows written through the raw cursor land inside it.
-    connection = session.connection()
     writer = session.info.get(_WRITER)
     if isinstance(writer, _Writer):
+        savepoint = session.get_nested_transaction()
+        if savepoint is not writer.transaction:
+            # SQLAlchemy emits SAVEPOINT lazily: asking for the connection opens the one the
+            # caller began, so that rows written through the raw cursor land inside it.
+            session.connection()
+            writer.transaction = savepoint
         return writer
+    connection = session.connection()
     session.flush()
     dialect = connection.dialect
     if dialect.name == "postgresql":
@@ -427,8 +429,11 @@ def _writer(session: Session, node: NodeContext) -> _Writer:
         frontier=merkle.Frontier.load(size, DatabaseHashes(session)),
         checkpoint_size=last.size if last else None,
         checkpoint_time=last.issued_at if last else None,
+        every=node.settings.log_checkpoint_entries,
+        interval=timedelta(seconds=node.settings.log_checkpoint_seconds),
         cursor=connection.connection.dbapi_connection.cursor(),  # type: ignore[union-attr]
         sql=sql,
+        transaction=session.get_nested_transaction(),
     )
     session.info[_WRITER] = writer
     return writer
@@ -442,8 +447,10 @@ def _forget_writer(session: Session, transaction: SessionTransaction) -> None:
 
 
 def _full_record(event: Event, seq: int) -> dict[str, Any]:
-    if not _EVENT_TYPE.match(event.type):
-        raise ValueError(f"event type {event.type!r} is not <domain>.<noun>.<past participle>")
+    if event.type not in _CHECKED_TYPES:
+        if not _EVENT_TYPE.match(event.type):
+            raise ValueError(f"event type {event.type!r} is not <domain>.<noun>.<past participle>")
+        _CHECKED_TYPES.add(event.type)
     return {
         "seq": seq,
         "type": event.type,
