@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,7 +159,9 @@ def served(app: FastAPI) -> Iterator[Served]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=1)
+    )
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     for _ in range(500):
@@ -166,7 +169,7 @@ def served(app: FastAPI) -> Iterator[Served]:
             break
         time.sleep(0.01)
     yield Served(f"http://127.0.0.1:{port}")
-    server.should_exit = True
+    server.should_exit = server.force_exit = True
     thread.join(timeout=10)
     sock.close()
 
@@ -197,3 +200,9 @@ def publish_many(node: NodeContext, organisation: str, operator: Principal) -> P
         return made
 
     return make
+
+
+@pytest.fixture(scope="session")
+def roc_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One HTTP cache folder for roc-validator per test session (its requester is a singleton)."""
+    return tmp_path_factory.mktemp("roc-validator")

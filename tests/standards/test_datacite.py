@@ -93,7 +93,7 @@ def test_the_xml_round_trip_of_a_rich_record_is_exact() -> None:
     assert export_xml(again) == first
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(metadata_document())
 def test_every_record_is_valid_and_round_trips(document: dict[str, Any]) -> None:
     meta = DatasetMetadata.model_validate(document)

@@ -23,7 +23,7 @@ def test_a_version_conforms_in_every_tier(tier: Tier) -> None:
     assert_conforms(dcat.version_graph(record(metadata(**RICH, tier=tier.value))))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(metadata_document())
 def test_any_record_conforms(document: dict[str, object]) -> None:
     assert_conforms(dcat.version_graph(record(DatasetMetadata.model_validate(document))))
