@@ -38,7 +38,5 @@ class SettableClock:
 def rfc3339(moment: datetime) -> str:
     """RFC 3339 UTC with a ``Z`` suffix, second precision unless sub-second parts exist."""
     moment = moment.astimezone(UTC)
-    text = moment.isoformat(
-        timespec="microseconds" if moment.microsecond else "seconds"
-    )
+    text = moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
     return text.replace("+00:00", "Z")

@@ -17,9 +17,7 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator
 
-_ORCID = re.compile(
-    r"^(?:https?://orcid\.org/)?(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])$"
-)
+_ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4})-?(\d{4})-?(\d{4})-?(\d{3}[\dX])$")
 _ROR = re.compile(r"^(?:https?://ror\.org/)?(0[0-9a-hjkmnp-tv-z]{6})(\d{2})$")
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -34,9 +32,7 @@ def orcid_check_char(base_digits: str) -> str:
 
 
 def normalise_orcid(value: str) -> str:
-    match = _ORCID.match(
-        value.strip().upper().replace("HTTPS://ORCID.ORG/", "https://orcid.org/")
-    )
+    match = _ORCID.match(value.strip().upper().replace("HTTPS://ORCID.ORG/", "https://orcid.org/"))
     if not match:
         raise ValueError("an ORCID iD looks like 0000-0002-1825-0097")
     digits = "".join(match.groups())
@@ -66,9 +62,7 @@ def normalise_ror(value: str) -> str:
 def normalise_country(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(
-            f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. BR, DE, KE)"
-        )
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code (e.g. BR, DE, KE)")
     return code
 
 

@@ -55,9 +55,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def load_signing_key(keys_dir: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(
-        (keys_dir / SIGNING_KEY_FILE).read_bytes(), None
-    )
+    key = serialization.load_pem_private_key((keys_dir / SIGNING_KEY_FILE).read_bytes(), None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{keys_dir / SIGNING_KEY_FILE} is not an Ed25519 private key")
     return key

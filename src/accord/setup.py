@@ -52,14 +52,10 @@ def initialise(
     return InitReport(node, created_identity, created_keys, email, password)
 
 
-def _new_identity(
-    node_id: str, name: str, jurisdiction: str, base_url: str
-) -> NodeIdentity:
+def _new_identity(node_id: str, name: str, jurisdiction: str, base_url: str) -> NodeIdentity:
     errors = []
     if not NODE_ID.match(node_id):
-        errors.append(
-            FieldError("node_id", "2-40 characters: a-z, 0-9 and '-', starting alnum")
-        )
+        errors.append(FieldError("node_id", "2-40 characters: a-z, 0-9 and '-', starting alnum"))
     try:
         jurisdiction = normalise_country(jurisdiction)
     except ValueError as exc:
@@ -70,9 +66,7 @@ def _new_identity(
             code="node.invalid-identity",
             errors=errors,
         )
-    return NodeIdentity(
-        node_id=node_id, name=name, jurisdiction=jurisdiction, base_url=base_url
-    )
+    return NodeIdentity(node_id=node_id, name=name, jurisdiction=jurisdiction, base_url=base_url)
 
 
 def _first_admin(node: NodeContext, email: str) -> tuple[str | None, str | None]:
