@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from accord.catalog import schemas
@@ -82,7 +85,7 @@ def dataset_out(session: Session, dataset: Dataset, viewer: Principal | None) ->
     )
 
 
-def search_hit(entry: SearchEntry) -> schemas.SearchHit:
+def search_hit(entry: SearchEntry | Row[Any]) -> schemas.SearchHit:
     description = entry.description.split(SEPARATOR, 1)[0]
     if len(description) > MAX_SNIPPET:
         description = description[: MAX_SNIPPET - 1].rsplit(" ", 1)[0] + "…"

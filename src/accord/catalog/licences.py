@@ -7,7 +7,7 @@ dangling operators and licences used as exceptions are refused.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated
 
 from license_expression import (  # type: ignore[import-untyped]
@@ -27,7 +27,11 @@ def _licensing() -> Licensing:
 
 def normalise_licence(expression: str) -> str:
     """The canonical rendering of an SPDX licence expression, or ``ValueError`` saying why not."""
-    text = expression.strip()
+    return _normalised(expression.strip())
+
+
+@lru_cache(maxsize=4096)
+def _normalised(text: str) -> str:
     if not text:
         raise ValueError("a licence is an SPDX identifier or expression, e.g. CC-BY-4.0")
     try:

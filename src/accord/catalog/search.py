@@ -11,6 +11,10 @@ facet counts, ordering, paging) is the same SQL on both, so both answer with the
 - facet counts are computed over the whole result set, under every filter;
 - ``relevance`` (the default with words) ranks title hits above subject and keyword hits above
   creator hits above description hits; ``newest`` is the default without words.
+
+A search runs two statements: the page, and the total with every facet's counts (one statement
+over one materialised set of matches). Both are built once per query *shape* (back end, words or
+not, sort, which facets filter) and cached; values travel as bound parameters.
 """
 
 from __future__ import annotations
@@ -21,12 +25,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
+    CompoundSelect,
     FromClause,
+    Integer,
+    Row,
     Select,
     String,
     asc,
@@ -50,6 +59,15 @@ MAX_LIMIT = 100
 MAX_FACET_VALUES = 20
 MAX_QUERY_WORDS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
+_ENTRY = SearchEntry.__table__
+_SUBJECTS = SearchSubject.__table__
+_COLUMNS = {
+    "tier": _ENTRY.c.tier,
+    "licence": _ENTRY.c.licence,
+    "country": _ENTRY.c.country,
+    "organisation": _ENTRY.c.organisation_id,
+    "year": _ENTRY.c.year,
+}
 
 
 class Sort(StrEnum):
@@ -88,7 +106,9 @@ class FacetCount:
 
 @dataclass(frozen=True)
 class SearchResult:
-    entries: list[SearchEntry]
+    """``entries`` are ``catalog_search`` rows (attribute access, as ``SearchEntry``)."""
+
+    entries: list[Row[Any]]
     total: int
     facets: dict[str, list[FacetCount]]
     next_offset: int | None
@@ -102,27 +122,20 @@ def query_words(text: str) -> list[str]:
 def search(session: Session, query: SearchQuery) -> SearchResult:
     """Run ``query``: one statement for the page, one for the total and every facet's counts."""
     index = text_index_for(session)
+    words = query.words
     limit = max(1, min(query.limit, MAX_LIMIT))
-    match = _match(index, query.words)
-    conditions = _conditions(query)
-    if match.condition is not None:
-        conditions.append(match.condition)
-    page = (
-        select(SearchEntry)
-        .select_from(match.source)
-        .where(*conditions)
-        .order_by(*_ordering(query.effective_sort, match.rank))
-        .limit(limit + 1)
-        .offset(max(0, query.offset))
-    )
-    entries = list(session.scalars(page).all())
-    total, facets = _facet_counts(session, match.source, conditions)
-    more = len(entries) > limit
+    filtered = {k: v for k, v in query.filters.items() if v}
+    shape = _Shape(index, bool(words), query.effective_sort, tuple(sorted(filtered)))
+    params = _parameters(query, filtered, words, index)
+    page, counts = _statements(shape)
+    entries = list(session.execute(page, {**params, "page_limit": limit + 1,
+                                          "page_offset": max(0, query.offset)}).all())  # fmt: skip
+    total, facets = _collect(session.execute(counts, params).all())
     return SearchResult(
         entries=entries[:limit],
         total=total,
         facets=facets,
-        next_offset=query.offset + limit if more else None,
+        next_offset=query.offset + limit if len(entries) > limit else None,
     )
 
 
@@ -140,86 +153,146 @@ class TextMatch:
 
 
 class TextIndex(Protocol):
-    def matches(self, words: Sequence[str]) -> TextMatch: ...
+    name: str
+
+    def matches(self, *, ranked: bool) -> TextMatch:
+        """Rows matching the bound ``text_query``; ``ranked`` asks for a rank (a page)."""
+        ...
+
+    def query_value(self, words: Sequence[str]) -> str:
+        """The value bound to ``text_query`` for these words."""
+        ...
 
 
 class Fts5Index:
-    """SQLite FTS5: ``catalog_fts MATCH '"w1" "w2"'`` (implicit AND), ranked by bm25."""
+    """SQLite FTS5: ``catalog_fts MATCH '"w1" "w2"'`` (implicit AND), ranked by bm25.
 
+    The hits are a materialised CTE so that SQLite's planner always starts from the full-text
+    index and looks rows up by id, instead of scanning ``catalog_search`` through a facet index
+    and probing the full-text index once per row.
+    """
+
+    name = "sqlite"
     _fts = table("catalog_fts", literal_column("rowid"), literal_column("rank"))
 
-    def matches(self, words: Sequence[str]) -> TextMatch:
-        expression = " ".join(f'"{w}"' for w in words)
+    def matches(self, *, ranked: bool) -> TextMatch:
+        columns: list[ColumnElement[Any]] = [literal_column("catalog_fts.rowid").label("rowid")]
+        if ranked:
+            columns.append(literal_column("catalog_fts.rank").label("rank"))
         hits = (
-            select(
-                literal_column("catalog_fts.rowid").label("rowid"),
-                literal_column("catalog_fts.rank").label("rank"),
-            )
+            select(*columns)
             .select_from(self._fts)
-            .where(literal_column("catalog_fts").op("MATCH")(bindparam("fts_query", expression)))
-            .subquery("hits")
+            .where(literal_column("catalog_fts").op("MATCH")(bindparam("text_query")))
+            .cte("hits")
+            .prefix_with("MATERIALIZED")
         )
-        source = SearchEntry.__table__.join(hits, hits.c.rowid == SearchEntry.id)
-        return TextMatch(source, None, hits.c.rank)
+        source = hits.join(_ENTRY, hits.c.rowid == _ENTRY.c.id)
+        return TextMatch(source, None, hits.c.rank if ranked else None)
+
+    def query_value(self, words: Sequence[str]) -> str:
+        return " ".join(f'"{w}"' for w in words)
 
 
 class PostgresTextIndex:
     """PostgreSQL: ``document @@ plainto_tsquery('english', …)``, ranked by ``ts_rank_cd``."""
 
-    def matches(self, words: Sequence[str]) -> TextMatch:
+    name = "postgresql"
+
+    def matches(self, *, ranked: bool) -> TextMatch:
         document: ColumnElement[Any] = literal_column("catalog_search.document")
         tsquery = func.plainto_tsquery(
-            literal_column("'english'::regconfig"), bindparam("ts_query", " ".join(words))
+            literal_column("'english'::regconfig"), bindparam("text_query")
         )
         condition = document.op("@@", return_type=Boolean)(tsquery)
-        return TextMatch(SearchEntry.__table__, condition, -func.ts_rank_cd(document, tsquery))
+        rank = -func.ts_rank_cd(document, tsquery) if ranked else None
+        return TextMatch(_ENTRY, condition, rank)
+
+    def query_value(self, words: Sequence[str]) -> str:
+        return " ".join(words)
+
+
+_INDEXES: dict[str, TextIndex] = {"sqlite": Fts5Index(), "postgresql": PostgresTextIndex()}
 
 
 def text_index_for(session: Session) -> TextIndex:
-    dialect = session.get_bind().dialect.name
-    return PostgresTextIndex() if dialect == "postgresql" else Fts5Index()
+    return _INDEXES.get(session.get_bind().dialect.name, _INDEXES["sqlite"])
 
 
-# --- statement parts -------------------------------------------------------------------------
+# --- statements, built once per shape -----------------------------------------------------------
 
 
-def _match(index: TextIndex, words: Sequence[str]) -> TextMatch:
-    if not words:
-        return TextMatch(SearchEntry.__table__, None, None)
-    return index.matches(words)
+@dataclass(frozen=True)
+class _Shape:
+    index: TextIndex
+    has_words: bool
+    sort: Sort
+    facets: tuple[str, ...]
 
 
-def _conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
-    states = [VersionState.PUBLISHED.value]
-    if query.include_withdrawn:
-        states.append(VersionState.WITHDRAWN.value)
-    conditions: list[ColumnElement[bool]] = [SearchEntry.state.in_(states)]
-    for facet, values in query.filters.items():
-        if values:
-            conditions.append(_facet_condition(facet, values))
+@lru_cache(maxsize=512)
+def _statements(shape: _Shape) -> tuple[Select[Any], CompoundSelect[Any]]:
+    ranked = shape.has_words and shape.sort is Sort.RELEVANCE
+    match = _match(shape, ranked=ranked)
+    page = (
+        select(*_ENTRY.c)
+        .select_from(match.source)
+        .where(*_conditions(shape.facets), *_present(match.condition))
+        .order_by(*_ordering(shape.sort, match.rank))
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+    )
+    counting = _match(shape, ranked=False)
+    counts = _facet_counts(
+        counting.source, [*_conditions(shape.facets), *_present(counting.condition)]
+    )
+    return page, counts
+
+
+def _match(shape: _Shape, *, ranked: bool) -> TextMatch:
+    if not shape.has_words:
+        return TextMatch(_ENTRY, None, None)
+    return shape.index.matches(ranked=ranked)
+
+
+def _present(condition: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    return [] if condition is None else [condition]
+
+
+def _conditions(facets: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        _ENTRY.c.state.in_(bindparam("states", expanding=True))
+    ]
+    for facet in facets:
+        values: BindParameter[Any] = bindparam(f"f_{facet}", expanding=True)
+        if facet == "subject":
+            subjects = select(_SUBJECTS.c.search_id).where(_SUBJECTS.c.subject.in_(values))
+            conditions.append(_ENTRY.c.id.in_(subjects))
+        else:
+            conditions.append(_COLUMNS[facet].in_(values))
     return conditions
 
 
-def _facet_condition(facet: str, values: tuple[str, ...]) -> ColumnElement[bool]:
-    if facet == "subject":
-        return SearchEntry.id.in_(
-            select(SearchSubject.search_id).where(SearchSubject.subject.in_(values))
-        )
-    if facet == "year":
-        return SearchEntry.year.in_([_year(v) for v in values])
-    column = {
-        "tier": SearchEntry.tier,
-        "licence": SearchEntry.licence,
-        "country": SearchEntry.country,
-        "organisation": SearchEntry.organisation_id,
-    }.get(facet)
-    if column is None:
-        raise InvalidInput(
-            f"{facet!r} is not a facet; facets are {', '.join(FACETS)}",
-            code="catalog.unknown-facet",
-            errors=[FieldError(facet, "not a facet")],
-        )
-    return column.in_(values)
+def _parameters(
+    query: SearchQuery,
+    filtered: Mapping[str, tuple[str, ...]],
+    words: Sequence[str],
+    index: TextIndex,
+) -> dict[str, Any]:
+    states = [VersionState.PUBLISHED.value]
+    if query.include_withdrawn:
+        states.append(VersionState.WITHDRAWN.value)
+    params: dict[str, Any] = {"states": states}
+    if words:
+        params["text_query"] = index.query_value(words)
+    for facet, values in filtered.items():
+        if facet not in FACETS:
+            raise InvalidInput(
+                f"{facet!r} is not a facet; facets are {', '.join(FACETS)}",
+                code="catalog.unknown-facet",
+                errors=[FieldError(facet, "not a facet")],
+            )
+        params[f"f_{facet}"] = [_year(v) for v in values] if facet == "year" else list(values)
+    return params
 
 
 def _year(value: str) -> int:
@@ -233,20 +306,19 @@ def _year(value: str) -> int:
 
 
 def _ordering(sort: Sort, rank: ColumnElement[Any] | None) -> list[Any]:
+    e = _ENTRY.c
     if sort is Sort.RELEVANCE and rank is not None:
-        return [asc(rank), desc(SearchEntry.published_at), asc(SearchEntry.id)]
+        return [asc(rank), desc(e.published_at), asc(e.id)]
     if sort is Sort.OLDEST:
-        return [asc(SearchEntry.published_at), asc(SearchEntry.id)]
+        return [asc(e.published_at), asc(e.id)]
     if sort is Sort.TITLE:
-        return [asc(func.lower(SearchEntry.title)), asc(SearchEntry.id)]
-    return [desc(SearchEntry.published_at), desc(SearchEntry.id)]
+        return [asc(func.lower(e.title)), asc(e.id)]
+    return [desc(e.published_at), desc(e.id)]
 
 
-def _facet_counts(
-    session: Session, source: FromClause, conditions: list[ColumnElement[bool]]
-) -> tuple[int, dict[str, list[FacetCount]]]:
+def _facet_counts(source: FromClause, conditions: list[ColumnElement[bool]]) -> CompoundSelect[Any]:
     """The total and every facet's value counts, in one statement over one materialised set."""
-    e = SearchEntry
+    e = _ENTRY.c
     matched = (
         select(e.id, e.tier, e.licence, e.country, e.organisation_id, e.organisation_name, e.year)
         .select_from(source)
@@ -255,23 +327,22 @@ def _facet_counts(
         .prefix_with("MATERIALIZED")
     )
     m = matched.c
-    subject = SearchSubject.__table__.c
-    parts: list[Select[Any]] = [
+    subject = _SUBJECTS.c
+    year = cast(m.year, String)
+    return union_all(
         _group("", literal(""), literal(""), matched),
         _group("tier", m.tier, m.tier, matched),
         _group("licence", m.licence, m.licence, matched),
         _group("country", m.country, m.country, matched),
         _group("organisation", m.organisation_id, m.organisation_name, matched),
-        _group("year", cast(m.year, String), cast(m.year, String), matched),
+        _group("year", year, year, matched),
         _group(
             "subject",
             subject.subject,
             subject.subject,
-            matched.join(SearchSubject.__table__, subject.search_id == m.id),
+            matched.join(_SUBJECTS, subject.search_id == m.id),
         ),
-    ]
-    rows = session.execute(union_all(*parts)).all()
-    return _collect(rows)
+    )
 
 
 def _group(
