@@ -18,7 +18,7 @@ over all leaves.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -130,6 +130,7 @@ class HierarchyAxis:
     first: Sequence[Sequence[int]]
     last: Sequence[Sequence[int]]
     max_height: int | None = None
+    _levels: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def kind(self) -> str:
@@ -144,8 +145,16 @@ class HierarchyAxis:
         return len(self.ancestors[0])
 
     def common_level(self, lo: int, hi: int) -> int:
-        """The level of the lowest common ancestor of leaves ``lo..hi``."""
-        return next(h for h, up in enumerate(self.ancestors) if up[lo] == up[hi])
+        """The level of the lowest common ancestor of leaves ``lo..hi`` (remembered: Mondrian
+        and the report ask about the same classes several times)."""
+        if lo == hi:
+            return 0
+        key = lo * self.leaves + hi
+        level = self._levels.get(key)
+        if level is None:
+            level = next(h for h, up in enumerate(self.ancestors) if up[lo] == up[hi])
+            self._levels[key] = level
+        return level
 
     def span(self, lo: int, hi: int) -> float:
         if lo == hi or self.leaves < 2:

@@ -95,7 +95,7 @@ def _split(codes: Codes, axes: Sequence[Axis], rows: Rows, rule: _SplitRule) -> 
     lows: list[int] = block.min(axis=1).tolist()
     highs: list[int] = block.max(axis=1).tolist()
     spans = [axis.span(lo, hi) for axis, lo, hi in zip(axes, lows, highs, strict=True)]
-    for dim in sorted(range(len(axes)), key=lambda d: -spans[d]):
+    for dim in sorted(range(len(axes)), key=spans.__getitem__, reverse=True):
         if spans[dim] <= 0:
             return None
         halves = _cut(block[dim], axes[dim], lows[dim], highs[dim], rows, rule)
