@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from accord import __version__
 from accord.access import api as access_api
+from accord.access import pages as access_pages
 from accord.catalog import api as catalog_api
 from accord.catalog import drs as catalog_drs
 from accord.catalog import pages as catalog_pages
@@ -48,6 +49,7 @@ ROUTERS: list[APIRouter] = [
     standards_api.router,
     catalog_pages.router,
     access_api.router,
+    access_pages.router,
     deid_api.router,
     deid_pages.router,
     ops_api.router,

@@ -1,0 +1,81 @@
+"""Form fields to the API's documents, and errors back to the fields that caused them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from accord.errors import AccordError, FieldError
+
+T = TypeVar("T", bound=BaseModel)
+_SPLIT = re.compile(r"[\s,;]+")
+
+PURPOSES = (
+    ("GRU", "General research use"),
+    ("HMB", "Health, medical or biomedical research"),
+    ("DS", "Research on specific diseases"),
+    ("POA", "Population origins or ancestry research"),
+)
+DURATIONS = (("P3M", "3 months"), ("P6M", "6 months"), ("P1Y", "1 year"), ("P2Y", "2 years"))
+
+
+def codes(text: str) -> list[str]:
+    """``"HMB, DS  MONDO:0005136"`` → ``["HMB", "DS", "MONDO:0005136"]``."""
+    return [part for part in _SPLIT.split(text.strip()) if part]
+
+
+def collaborators(text: str) -> list[dict[str, str]]:
+    """One collaborator a line: ``Name | Institution``."""
+    found = []
+    for line in text.splitlines():
+        name, _, institution = line.partition("|")
+        if name.strip():
+            found.append({"name": name.strip(), "institution": institution.strip() or "-"})
+    return found
+
+
+def errors_of(failure: ValidationError | AccordError) -> dict[str, str]:
+    """Field name → message (``form`` for what belongs to no single field)."""
+    if isinstance(failure, ValidationError):
+        return {
+            str(e["loc"][0]) if e["loc"] else "form": str(e["msg"]).removeprefix("Value error, ")
+            for e in failure.errors()
+        }
+    keyed = {e.location.split(".", 1)[0]: e.message for e in failure.errors}
+    return keyed or {"form": failure.message}
+
+
+def field_errors(errors: Sequence[FieldError]) -> dict[str, str]:
+    return {e.location: e.message for e in errors}
+
+
+def act(
+    session: Session,
+    action: Callable[[], str],
+    on_error: Callable[[dict[str, str], int], HTMLResponse],
+) -> Response:
+    """Run a form's action, commit and follow its redirect; or roll back and show the errors."""
+    try:
+        target = action()
+        session.commit()
+    except ValidationError as invalid:
+        session.rollback()
+        return on_error(errors_of(invalid), 422)
+    except AccordError as error:
+        session.rollback()
+        return on_error(errors_of(error), error.status)
+    return RedirectResponse(target, status_code=303)
+
+
+def parse(model: type[T], data: dict[str, Any]) -> T:
+    return model.model_validate(data)
+
+
+def wants_fragment(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
