@@ -58,6 +58,7 @@ FACETS = ("tier", "licence", "subject", "country", "organisation", "year")
 MAX_LIMIT = 100
 MAX_FACET_VALUES = 20
 MAX_QUERY_WORDS = 12
+PAGE = "page"  # the marker of page rows among the facet rows
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ENTRY = SearchEntry.__table__
 _SUBJECTS = SearchSubject.__table__
@@ -127,16 +128,27 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     filtered = {k: v for k, v in query.filters.items() if v}
     shape = _Shape(index, bool(words), query.effective_sort, tuple(sorted(filtered)))
     params = _parameters(query, filtered, words, index)
-    page, counts = _statements(shape)
-    entries = list(session.execute(page, {**params, "page_limit": limit + 1,
-                                          "page_offset": max(0, query.offset)}).all())  # fmt: skip
-    total, facets = _collect(session.execute(counts, params).all())
+    statements = _statements(shape)
+    window = {"page_limit": limit + 1, "page_offset": max(0, query.offset)}
+    rows = session.execute(statements.counts, {**params, **window}).all()
+    total, facets, page_ids = _collect(rows)
+    if statements.page is not None:
+        entries = list(session.execute(statements.page, {**params, **window}).all())
+    else:
+        entries = _entries_by_id(session, statements.by_id, page_ids)
     return SearchResult(
         entries=entries[:limit],
         total=total,
         facets=facets,
         next_offset=query.offset + limit if len(entries) > limit else None,
     )
+
+
+def _entries_by_id(session: Session, statement: Select[Any], ids: list[int]) -> list[Row[Any]]:
+    if not ids:
+        return []
+    found = {row.id: row for row in session.execute(statement, {"ids": ids})}
+    return [found[i] for i in ids if i in found]
 
 
 # --- the two full-text back ends -------------------------------------------------------------
@@ -229,23 +241,33 @@ class _Shape:
     facets: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """``counts``: total, facet counts and (with words) the page's ids, in order; ``page``:
+    the page itself when it is cheaper on its own (no words: an index walk); ``by_id``: rows by
+    id for a page of ids."""
+
+    counts: CompoundSelect[Any]
+    page: Select[Any] | None
+    by_id: Select[Any]
+
+
 @lru_cache(maxsize=512)
-def _statements(shape: _Shape) -> tuple[Select[Any], CompoundSelect[Any]]:
+def _statements(shape: _Shape) -> _Statements:
     ranked = shape.has_words and shape.sort is Sort.RELEVANCE
     match = _match(shape, ranked=ranked)
-    page = (
-        select(*_ENTRY.c)
-        .select_from(match.source)
-        .where(*_conditions(shape.facets), *_present(match.condition))
-        .order_by(*_ordering(shape.sort, match.rank))
-        .limit(bindparam("page_limit", type_=Integer))
-        .offset(bindparam("page_offset", type_=Integer))
-    )
-    counting = _match(shape, ranked=False)
-    counts = _facet_counts(
-        counting.source, [*_conditions(shape.facets), *_present(counting.condition)]
-    )
-    return page, counts
+    conditions = [*_conditions(shape.facets), *_present(match.condition)]
+    by_id = select(*_ENTRY.c).where(_ENTRY.c.id.in_(bindparam("ids", expanding=True)))
+    if not shape.has_words:
+        page = (
+            select(*_ENTRY.c)
+            .where(*conditions)
+            .order_by(*_ordering(shape.sort, None, _ENTRY.c))
+            .limit(bindparam("page_limit", type_=Integer))
+            .offset(bindparam("page_offset", type_=Integer))
+        )
+        return _Statements(_facet_counts(match, conditions, shape.sort, paged=False), page, by_id)
+    return _Statements(_facet_counts(match, conditions, shape.sort, paged=True), None, by_id)
 
 
 def _match(shape: _Shape, *, ranked: bool) -> TextMatch:
@@ -305,23 +327,39 @@ def _year(value: str) -> int:
     return int(value)
 
 
-def _ordering(sort: Sort, rank: ColumnElement[Any] | None) -> list[Any]:
-    e = _ENTRY.c
+def _ordering(sort: Sort, rank: ColumnElement[Any] | None, c: Any) -> list[Any]:
+    """ORDER BY terms over columns ``c`` (of ``catalog_search`` or of the matched set)."""
     if sort is Sort.RELEVANCE and rank is not None:
-        return [asc(rank), desc(e.published_at), asc(e.id)]
+        return [asc(rank), desc(c.published_at), asc(c.id)]
     if sort is Sort.OLDEST:
-        return [asc(e.published_at), asc(e.id)]
+        return [asc(c.published_at), asc(c.id)]
     if sort is Sort.TITLE:
-        return [asc(func.lower(e.title)), asc(e.id)]
-    return [desc(e.published_at), desc(e.id)]
+        return [asc(func.lower(c.title)), asc(c.id)]
+    return [desc(c.published_at), desc(c.id)]
 
 
-def _facet_counts(source: FromClause, conditions: list[ColumnElement[bool]]) -> CompoundSelect[Any]:
-    """The total and every facet's value counts, in one statement over one materialised set."""
+def _facet_counts(
+    match: TextMatch, conditions: list[ColumnElement[bool]], sort: Sort, *, paged: bool
+) -> CompoundSelect[Any]:
+    """The total, every facet's value counts and (``paged``) the ids of the requested page with
+    their positions, as one statement over one materialised set of matches: the full-text index
+    is read once."""
     e = _ENTRY.c
+    rank = match.rank if match.rank is not None else literal(None).label("rank")
     matched = (
-        select(e.id, e.tier, e.licence, e.country, e.organisation_id, e.organisation_name, e.year)
-        .select_from(source)
+        select(
+            e.id,
+            e.tier,
+            e.licence,
+            e.country,
+            e.organisation_id,
+            e.organisation_name,
+            e.year,
+            e.published_at,
+            e.title,
+            rank.label("rank"),
+        )
+        .select_from(match.source)
         .where(*conditions)
         .cte("matched")
         .prefix_with("MATERIALIZED")
@@ -329,7 +367,7 @@ def _facet_counts(source: FromClause, conditions: list[ColumnElement[bool]]) -> 
     m = matched.c
     subject = _SUBJECTS.c
     year = cast(m.year, String)
-    return union_all(
+    parts = [
         _group("", literal(""), literal(""), matched),
         _group("tier", m.tier, m.tier, matched),
         _group("licence", m.licence, m.licence, matched),
@@ -342,6 +380,28 @@ def _facet_counts(source: FromClause, conditions: list[ColumnElement[bool]]) -> 
             subject.subject,
             matched.join(_SUBJECTS, subject.search_id == m.id),
         ),
+    ]
+    if paged:
+        parts.append(_page_ids(matched, sort, match.rank is not None))
+    return union_all(*parts)
+
+
+def _page_ids(matched: Any, sort: Sort, ranked: bool) -> Select[Any]:
+    """``('page', id, '', position)`` for the rows of the requested page."""
+    m = matched.c
+    order = _ordering(sort, m.rank if ranked else None, m)
+    window = (
+        select(m.id, func.row_number().over(order_by=order).label("position"))
+        .order_by(*order)
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+        .subquery("page")
+    )
+    return select(
+        literal(PAGE).label("facet"),
+        cast(window.c.id, String).label("value"),
+        literal("").label("label"),
+        window.c.position.label("n"),
     )
 
 
@@ -359,18 +419,22 @@ def _group(
     return stmt
 
 
-def _collect(rows: Sequence[Any]) -> tuple[int, dict[str, list[FacetCount]]]:
+def _collect(rows: Sequence[Any]) -> tuple[int, dict[str, list[FacetCount]], list[int]]:
+    """Total, facet counts (largest first, at most ``MAX_FACET_VALUES``) and page ids in order."""
     total = 0
     facets: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
+    page: list[tuple[int, int]] = []
     for facet, value, label, count in rows:
         if facet == "":
             total = int(count)
+        elif facet == PAGE:
+            page.append((int(count), int(value)))
         else:
             facets[facet].append(FacetCount(str(value), str(label), int(count)))
     for name, counts in facets.items():
         counts.sort(key=lambda c: (-c.count, c.label.lower()))
         facets[name] = counts[:MAX_FACET_VALUES]
-    return total, facets
+    return total, facets, [entry_id for _, entry_id in sorted(page)]
 
 
 # --- cursors -------------------------------------------------------------------------------
