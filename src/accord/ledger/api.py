@@ -149,13 +149,13 @@ def inclusion(
             hint="wait for the next checkpoint, or pass tree_size to prove it unsigned",
         )
     entry = service.get_entry(session, index)
-    proof = service.inclusion_proof(session, index, size)
+    proof, root = service.prove_inclusion(session, index, size)
     signed = signed or service.checkpoint_at(session, size)
     return InclusionProofOut(
         leaf_index=index,
         tree_size=size,
         leaf_hash=b64(entry.leaf_hash),
-        root_hash=b64(service.root_hash(session, size)),
+        root_hash=b64(root),
         proof=[b64(h) for h in proof],
         checkpoint=signed.note if signed else None,
     )
@@ -169,12 +169,12 @@ def consistency(
     second: Annotated[int, Query(ge=0)],
 ) -> ConsistencyProofOut:
     """Prove the tree of ``second`` entries extends the tree of ``first`` entries."""
-    proof = service.consistency_proof(session, first, second)
+    proof, first_root, second_root = service.prove_consistency(session, first, second)
     return ConsistencyProofOut(
         first=first,
         second=second,
-        first_root=b64(service.root_hash(session, first)),
-        second_root=b64(service.root_hash(session, second)),
+        first_root=b64(first_root),
+        second_root=b64(second_root),
         proof=[b64(h) for h in proof],
     )
 

@@ -152,6 +152,23 @@ def consistency_proof(old_size: int, new_size: int, hashes: HashSource) -> list[
     return _range_hashes(consistency_ranges(old_size, new_size), hashes)
 
 
+def inclusion_proof_and_root(
+    index: int, size: int, hashes: HashSource
+) -> tuple[list[bytes], bytes]:
+    """PATH(index, D[size]) and MTH(D[size]), from one lookup of stored hashes."""
+    *proof, root_hash = _range_hashes([*inclusion_ranges(index, size), (0, size)], hashes)
+    return proof, root_hash
+
+
+def consistency_proof_and_roots(
+    old_size: int, new_size: int, hashes: HashSource
+) -> tuple[list[bytes], bytes, bytes]:
+    """PROOF(old_size, D[new_size]) and both trees' roots, from one lookup of stored hashes."""
+    ranges = [*consistency_ranges(old_size, new_size), (0, old_size), (0, new_size)]
+    *proof, old_root, new_root = _range_hashes(ranges, hashes)
+    return proof, old_root, new_root
+
+
 def _range_hashes(ranges: Sequence[tuple[int, int]], hashes: HashSource) -> list[bytes]:
     """One batched lookup for all the nodes of all the ranges, then one fold per range."""
     per_range = [range_nodes(a, b) for a, b in ranges]

@@ -238,23 +238,39 @@ def root_hash(session: Session, size: int) -> bytes:
 
 
 def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
-    _check_size(session, size)
+    return prove_inclusion(session, index, size)[0]
+
+
+def prove_inclusion(session: Session, index: int, size: int) -> tuple[list[bytes], bytes]:
+    """The inclusion proof of entry ``index`` in the tree of ``size`` entries, and its root."""
     if not 0 <= index < size:
         raise InvalidInput(
             f"entry {index} is not in a tree of {size} entries",
             code="ledger.index-out-of-range",
         )
-    return merkle.inclusion_proof(index, size, DatabaseHashes(session))
+    try:
+        return merkle.inclusion_proof_and_root(index, size, DatabaseHashes(session))
+    except merkle.ProofError as exc:
+        raise _no_tree(session, size) from exc
 
 
 def consistency_proof(session: Session, old_size: int, new_size: int) -> list[bytes]:
-    _check_size(session, new_size)
+    return prove_consistency(session, old_size, new_size)[0]
+
+
+def prove_consistency(
+    session: Session, old_size: int, new_size: int
+) -> tuple[list[bytes], bytes, bytes]:
+    """The consistency proof from ``old_size`` to ``new_size`` entries, and both roots."""
     if not 0 <= old_size <= new_size:
         raise InvalidInput(
             f"a tree of {old_size} entries cannot precede one of {new_size}",
             code="ledger.sizes-out-of-order",
         )
-    return merkle.consistency_proof(old_size, new_size, DatabaseHashes(session))
+    try:
+        return merkle.consistency_proof_and_roots(old_size, new_size, DatabaseHashes(session))
+    except merkle.ProofError as exc:
+        raise _no_tree(session, new_size) from exc
 
 
 def tile_body(session: Session, tile: Tile) -> bytes:
@@ -287,11 +303,15 @@ def iter_entries(session: Session, start: int, end: int, *, chunk: int = 4096) -
 
 
 def _check_size(session: Session, size: int) -> None:
+    if not 0 <= size <= tree_size(session):
+        raise _no_tree(session, size)
+
+
+def _no_tree(session: Session, size: int) -> InvalidInput:
     current = tree_size(session)
-    if not 0 <= size <= current:
-        raise InvalidInput(
-            f"the log has {current} entries, not {size}", code="ledger.size-out-of-range"
-        )
+    return InvalidInput(
+        f"the log has {current} entries: no tree of {size}", code="ledger.size-out-of-range"
+    )
 
 
 class DatabaseHashes:
@@ -302,13 +322,12 @@ class DatabaseHashes:
 
     def node_hashes(self, nodes: Sequence[merkle.Node]) -> list[bytes]:
         seqs = {((n + 1) << level) - 1 for level, n in nodes}
+        stmt = select(LedgerEntry.seq, LedgerEntry.leaf_hash, LedgerEntry.nodes).where(
+            LedgerEntry.seq.in_(seqs)
+        )
         rows = {
             seq: (leaf, stored or b"")
-            for seq, leaf, stored in self.session.execute(
-                select(LedgerEntry.seq, LedgerEntry.leaf_hash, LedgerEntry.nodes).where(
-                    LedgerEntry.seq.in_(seqs)
-                )
-            )
+            for seq, leaf, stored in self.session.connection().execute(stmt)
         }
         return [self._hash(rows, level, n) for level, n in nodes]
 
