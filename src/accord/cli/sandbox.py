@@ -8,6 +8,7 @@ serve`` starts ``ACCORD_WORKERS`` of them (default 1) beside the web server.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from accord.errors import InvalidInput
 sandbox = typer.Typer(help="Query data in the sandbox; outputs are checked", no_args_is_help=True)
 
 FINISHED = {"released", "withheld", "failed"}
+PR_SET_PDEATHSIG = 1
 WORKER_STOP_SECONDS = 30
 
 Version = Annotated[str, typer.Argument(help="Version id (dv_…), ds_…@vN, or a persistent id")]
@@ -185,12 +187,15 @@ def worker(
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="Stop when the queue is empty")
     ] = False,
+    parent: Annotated[
+        int | None, typer.Option(hidden=True, help="Stop when this process (accord serve) ends")
+    ] = None,
 ) -> None:
     """Run sandbox jobs from the queue on this node until stopped (SIGTERM, Ctrl-C)."""
     from accord.sandbox.worker import Worker, stop_on_signals
 
     state = state_of(ctx)
-    runner = Worker(state.node)
+    runner = Worker(state.node, parent_pid=parent)
     if until_idle:
         count = runner.run_until_idle()
         state.emit({"jobs": count}, f"Ran {count} jobs")
@@ -206,7 +211,11 @@ def worker_processes(settings: Settings, count: int) -> Iterator[list[subprocess
     data_dir = str(settings.data_dir.resolve())
     env = {**os.environ, "ACCORD_DATA_DIR": data_dir}
     command = [sys.executable, "-m", "accord", "--data-dir", data_dir, "worker"]
-    started = [subprocess.Popen(command, env=env) for _ in range(count)]  # noqa: S603
+    command += ["--parent", str(os.getpid())]
+    started = [
+        subprocess.Popen(command, env=env, preexec_fn=_die_with_parent)  # noqa: S603
+        for _ in range(count)
+    ]
     try:
         yield started
     finally:
@@ -219,6 +228,14 @@ def worker_processes(settings: Settings, count: int) -> Iterator[list[subprocess
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends the worker SIGTERM when ``accord serve`` ends, however it ends
+    (uvicorn re-raises SIGTERM, which skips ``finally``; a SIGKILL skips everything)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 machine or any other that sees the same database and blob store. Each worker claims the oldest
 queued job, runs it (``runner``), and looks again at once; when the queue is empty it waits for
 a signal or the poll interval (``signals``). Every so often it fails jobs whose worker died.
-On SIGTERM or SIGINT it stops the running query, puts that job back in the queue, and exits.
+On SIGTERM or SIGINT it stops the running query, puts that job back in the queue, and exits;
+a worker started by ``accord serve`` also exits when that process ends.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ class Worker:
         *,
         name: str | None = None,
         stop: threading.Event | None = None,
+        parent_pid: int | None = None,
     ) -> None:
         self.node = node
+        self.parent_pid = parent_pid
         self.settings = settings or sandbox_settings_of(node)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.stop = stop or threading.Event()
@@ -81,6 +84,8 @@ class Worker:
                 idle += 1
                 if idle % LOST_CHECK_EVERY == 1:
                     self._fail_lost()
+                if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                    self.stop.set()  # the process that started this worker has ended
                 wake_up.wait(self.settings.poll_seconds)
         finally:
             wake_up.close()
