@@ -17,6 +17,7 @@ from accord.identity import schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
 from accord.node import NodeContext
+from accord.standards.demo import seed_standards
 
 MARKER = "demo-seeded"
 DEMO_PASSWORD = "accord-demo-2026"
@@ -31,7 +32,7 @@ class DemoContext:
 
 
 Seeder = Callable[[Session, Principal, DemoContext], None]
-SEEDERS: list[Seeder] = [seed_catalog, seed_deid]
+SEEDERS: list[Seeder] = [seed_catalog, seed_deid, seed_standards]
 
 
 def seed(node: NodeContext) -> bool:

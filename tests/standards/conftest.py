@@ -206,3 +206,9 @@ def publish_many(node: NodeContext, organisation: str, operator: Principal) -> P
 def roc_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One HTTP cache folder for roc-validator per test session (its requester is a singleton)."""
     return tmp_path_factory.mktemp("roc-validator")
+
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For tests whose subject does not touch SQL that differs between back ends (rendering,
+negotiation, access rules): they run once, on SQLite, to keep the suite's time for the tests
+whose queries do differ (harvest lists, the index, imports), which run on both."""

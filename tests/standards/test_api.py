@@ -14,13 +14,14 @@ from accord.standards.exports import ExportName
 from accord.standards.xsd import validate_datacite
 from tests.catalog.conftest import assert_problem
 from tests.conftest import Account, MakeAccount
-from tests.standards.conftest import RICH, PublishFn
+from tests.standards.conftest import RICH, SQLITE_ONLY, PublishFn
 from tests.standards.shacl import assert_conforms
 
 DATACITE_XML = "application/vnd.datacite.datacite+xml"
 NS = {"d": "http://datacite.org/schema/kernel-4"}
 
 
+@SQLITE_ONLY
 def test_every_export_of_a_published_version(client: TestClient, publish: PublishFn) -> None:
     published = publish(**RICH)
     listing = client.get(published.path("/exports")).json()
@@ -50,6 +51,7 @@ def test_every_export_of_a_published_version(client: TestClient, publish: Publis
     assert text.text.startswith("Kamau, W. (2026). Household malaria survey")
 
 
+@SQLITE_ONLY
 def test_drafts_are_not_exported_and_withdrawn_versions_are_gone(
     client: TestClient, catalog: Any, steward: Account
 ) -> None:
@@ -98,6 +100,7 @@ def test_the_dcat_catalogue_lists_current_versions_and_pages(
     assert_problem(client.get("/catalog.ttl", params={"cursor": "!!"}), 400, "standards.bad-cursor")
 
 
+@SQLITE_ONLY
 def test_dataset_urls_negotiate_and_signpost(client: TestClient, publish: PublishFn) -> None:
     published = publish(**RICH)
     url = f"/datasets/{published.dataset_id}"
@@ -141,6 +144,7 @@ def test_dataset_urls_negotiate_and_signpost(client: TestClient, publish: Publis
     assert_problem(missing, 404, "catalog.dataset-not-found")
 
 
+@SQLITE_ONLY
 def test_a_tombstone_still_says_how_to_cite(
     client: TestClient, catalog: Any, steward: Account
 ) -> None:

@@ -17,12 +17,13 @@ from fastapi.testclient import TestClient
 from accord.catalog.manifest import verify_manifest
 from tests.catalog.conftest import assert_problem, tus_upload
 from tests.conftest import Account
-from tests.standards.conftest import RICH, PublishFn
+from tests.standards.conftest import RICH, SQLITE_ONLY, PublishFn
 from tests.standards.crate_validation import crate_problems
 
 FILES = {"data/households.csv": b"id,nets\n1,2\n2,0\n", "README.md": b"# Survey\n"}
 
 
+@SQLITE_ONLY
 def test_the_crate_holds_metadata_files_and_the_signed_manifest(
     client: TestClient, publish: PublishFn, tmp_path: Path, roc_cache: Path
 ) -> None:
@@ -58,6 +59,7 @@ def test_the_crate_holds_metadata_files_and_the_signed_manifest(
     assert crate_problems(crate, roc_cache) == []
 
 
+@SQLITE_ONLY
 def test_only_those_who_may_download_get_the_files(
     client: TestClient, publish: PublishFn, steward: Account
 ) -> None:
@@ -96,6 +98,7 @@ def test_a_crate_imports_as_a_draft_with_its_files(
     }
 
 
+@SQLITE_ONLY
 def test_a_crate_whose_files_do_not_match_its_manifest_is_refused(
     client: TestClient, publish: PublishFn, steward: Account, organisation: str
 ) -> None:

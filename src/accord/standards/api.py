@@ -33,6 +33,7 @@ from accord.node import NodeContext
 from accord.standards import citations, dcat, exports, imports, schemas
 from accord.standards.exports import EXPORTS, ExportName
 from accord.standards.oai import service as oai
+from accord.standards.oai.index import rebuild
 from accord.standards.oai.tokens import token_key
 from accord.standards.rdf import MEDIA_TYPES, RdfFormat, serialize
 from accord.standards.record import VersionRecord, export_path
@@ -381,7 +382,11 @@ def import_ro_crate(
     principal: Annotated[Principal, Depends(require(Permission.DATASET_CREATE))],
 ) -> catalog_schemas.DatasetCreated:
     """A draft with the metadata and files of an RO-Crate sent as a resumable upload."""
-    blob = completed_upload(session, body.upload_id, principal.user_id)
+    if body.upload_id is not None:
+        blob = completed_upload(session, body.upload_id, principal.user_id)
+    else:
+        assert body.sha256 is not None
+        blob = catalog.stored_blob_for_operator(session, principal, body.sha256)
     version = imports.import_ro_crate(session, principal, blob, body.organisation_id, body.tier)
     session.commit()
     return _created(session, version, principal)
@@ -397,6 +402,19 @@ def _created(
 
 
 # --- OAI-PMH --------------------------------------------------------------------------------
+
+
+@router.post("/api/v1/harvest-index/rebuilds", status_code=201, response_model=schemas.IndexRebuild)
+def rebuild_harvest_index(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.NODE_ADMIN))],
+) -> schemas.IndexRebuild:
+    """Rewrite every OAI-PMH record from the catalog (after a base URL change, or for a node
+    whose versions were published without the index); harvesters see every record as new."""
+    records = rebuild(session, principal)
+    session.commit()
+    return schemas.IndexRebuild(records=records)
+
 
 OAI_MEDIA_TYPE = "text/xml; charset=utf-8"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from accord.catalog.metadata import Tier
 from accord.standards.citations import Style
@@ -42,10 +44,22 @@ class CitationList(BaseModel):
 
 
 class CrateImport(BaseModel):
-    """Import an RO-Crate (a ZIP archive sent first as a resumable upload)."""
+    """Import an RO-Crate: a ZIP archive sent first as a resumable upload (``upload_id``), or,
+    for the node's local operator only, a blob already in the store (``sha256``)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    upload_id: str = Field(min_length=1, max_length=60)
+    upload_id: str | None = Field(default=None, min_length=1, max_length=60)
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     organisation_id: str = Field(min_length=1, max_length=40)
     tier: Tier | None = Field(default=None, description="Required unless the crate implies one")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.upload_id is None) == (self.sha256 is None):
+            raise ValueError("give either upload_id or sha256")
+        return self
+
+
+class IndexRebuild(BaseModel):
+    records: int = Field(description="Harvest records written")

@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from accord.errors import FieldError, InvalidInput
+from accord.standards.datacite_xml import parse_document
 
 DATACITE_XSD = Path(__file__).parent / "data" / "datacite" / "kernel-4.7" / "metadata.xsd"
 MAX_REPORTED = 20
@@ -28,7 +29,7 @@ def datacite_schema() -> etree.XMLSchema:
 
 def validate_datacite(document: etree._Element | bytes) -> None:
     """Raise ``InvalidInput`` unless ``document`` is valid DataCite 4.7 XML."""
-    root = etree.fromstring(document) if isinstance(document, bytes) else document
+    root = parse_document(document) if isinstance(document, bytes) else document
     schema = datacite_schema()
     with _LOCK:  # an XMLSchema object keeps its error log: one validation at a time
         valid = schema.validate(root)

@@ -3,7 +3,7 @@
 A ``before_flush`` listener watches dataset versions: when a version becomes published or
 withdrawn, its ``oai_records`` row is written (or turned into a deleted record) with the next
 ``seq`` and a datestamp of now, to the second. The listener is installed when this module is
-imported (the web app, the CLI and the demo seeder import it); ``reindex`` rebuilds every row
+imported (the web app, the CLI and the demo seeder import it); ``rebuild`` rewrites every row
 from the catalog for a node whose index was built by other code or under another base URL.
 """
 
@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import Table, event, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
+from accord import ledger
 from accord.catalog.models import DatasetVersion, VersionState
+from accord.identity.principal import Principal
 from accord.node import node_of
 from accord.standards.oai.formats import datacite_resource, oai_dc
 from accord.standards.oai.models import OaiCounter, OaiRecord
@@ -72,8 +74,8 @@ def next_seq(session: Session) -> int:
     return int(value)
 
 
-def reindex(session: Session) -> int:
-    """Rewrite every harvest record from the catalog; returns how many were written."""
+def rebuild(session: Session, actor: Principal) -> int:
+    """Rewrite every harvest record from the catalog (logged); returns how many were written."""
     versions = session.scalars(
         select(DatasetVersion)
         .where(DatasetVersion.state.in_([s.value for s in HARVESTED_STATES]))
@@ -82,6 +84,14 @@ def reindex(session: Session) -> int:
     for version in versions:
         index_version(session, version)
     session.flush()
+    ledger.append(
+        session,
+        ledger.Event(
+            "standards.harvest-index.rebuilt",
+            subjects={"actor": actor.user_id},
+            public={"records": len(versions)},
+        ),
+    )
     return len(versions)
 
 
