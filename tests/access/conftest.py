@@ -28,6 +28,7 @@ from accord.ledger.models import LedgerEntry
 from accord.node import NodeContext
 from accord.storage.blobs import blob_store_of
 from accord.storage.ingest import ingest_chunks
+from tests.browser.conftest import browser, page  # noqa: F401  (Playwright, for test_browser)
 from tests.catalog.conftest import metadata_document
 from tests.conftest import Account
 

@@ -150,6 +150,8 @@ async def _fields(request: Request) -> dict[str, Any]:
 async def preview(request: Request, session: SessionDep, principal: Submitter) -> HTMLResponse:
     """The engine's answer to the form as it stands (htmx swaps it in beside the form)."""
     fields = await _fields(request)
+    if not fields["purpose"]:
+        return render(request, "access/_preview.html", {"answer": None, "problem": None})
     try:
         data = schemas.PreviewIn.model_validate(_request_body(fields))
         governing, decision = requests.preview(session, principal, data)
