@@ -20,6 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from accord.cli import federation
 from accord.cli.state import CliState, state_of
 from accord.errors import InvalidInput, VerificationFailed
 from accord.ledger import merkle, service
@@ -60,6 +61,13 @@ def verify(
         bool, typer.Option("--full", help="Check every entry, not only those since last time")
     ] = False,
     state_dir: StateDirOption = None,
+    witnesses: Annotated[
+        int, typer.Option("--witnesses", min=0, help="Require this many witness cosignatures")
+    ] = 0,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option("--witness-key", help="A trusted witness's cosignature key (repeatable)"),
+    ] = None,
 ) -> None:
     """Check the log: checkpoint signature, every entry against the signed roots, no fork."""
     state = state_of(ctx)
@@ -80,6 +88,10 @@ def verify(
         store = TrustStore(state_dir or node.settings.data_dir / "log-verify")
         with node.session(readonly=True) as session:
             report = _run(state, DatabaseLogSource(session), verifier, store, full=True)
+    if witnesses and report.ok:
+        federation.require_witnesses(
+            state, url, verifier, report.checkpoint, witnesses, witness_key or []
+        )
     _print_report(state, report, verifier)
 
 

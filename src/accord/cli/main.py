@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from accord.cli import access, catalog, deid, identity, log, node, sandbox
+from accord.cli import access, catalog, deid, federation, identity, log, node, sandbox, standards
 from accord.cli.state import CliState
 from accord.config import load_settings
 from accord.errors import AccordError
@@ -28,6 +28,8 @@ catalog.register(app)
 deid.register(app)
 sandbox.register(app)
 access.register(app)
+federation.register(app)
+standards.register(app)
 
 
 @app.callback()

@@ -59,6 +59,11 @@ class Permission(StrEnum):
     SANDBOX_JOB_READ = "sandbox:job:read"
     SANDBOX_OUTPUT_REVIEW = "sandbox:output:review"
 
+    FEDERATION_PEER_MANAGE = "federation:peer:manage"
+    FEDERATION_HARVEST_RUN = "federation:harvest:run"
+    FEDERATION_WITNESS_RUN = "federation:witness:run"
+    FEDERATION_MIRROR_MANAGE = "federation:mirror:manage"
+
     LOG_READ_PRIVATE = "ledger:record:read"
     NODE_ADMIN = "ops:node:admin"
     METRICS_READ = "ops:metrics:read"

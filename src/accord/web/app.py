@@ -20,6 +20,7 @@ from accord.catalog import pages as catalog_pages
 from accord.config import load_settings
 from accord.deid import api as deid_api
 from accord.deid import pages as deid_pages
+from accord.federation import api as federation_api
 from accord.identity import api as identity_api
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
@@ -54,11 +55,13 @@ ROUTERS: list[APIRouter] = [
     deid_pages.router,
     ops_api.router,
     sandbox_api.router,
+    federation_api.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
 DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = [
     ledger_api.descriptor_section,
+    federation_api.descriptor_section,
 ]
 # Mounted static folders: public by declaration (the route audit test reads this).
 PUBLIC_MOUNTS = ("/static", "/static/swagger")

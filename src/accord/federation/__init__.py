@@ -1,0 +1,2 @@
+"""Federation: peers, signed node-to-node calls, harvesting, federated search, witnessing and
+mirrors."""
