@@ -33,12 +33,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from accord.catalog.metadata import DatasetMetadata
 from accord.catalog.models import Dataset, DatasetVersion, SearchEntry, SearchSubject
 from accord.catalog.pids import version_pid
-from accord.catalog.search_index import search_values, subject_values
+from accord.catalog.search_index import rebuild_facet_counts, search_values, subject_values
 from accord.config import Settings
 from accord.identity import schemas, service
 from accord.identity.principal import local_operator
@@ -174,6 +175,7 @@ def load(
             )
             subjects = [{"search_id": ids[r[0]["id"]], "subject": s} for r in rows for s in r[3]]
             conn.execute(insert(SearchSubject), subjects)
+        rebuild_facet_counts(Session(bind=conn))
         conn.exec_driver_sql("INSERT INTO catalog_fts(catalog_fts) VALUES ('optimize')")
     node.engine.dispose()
     raw = sqlite3.connect(settings.data_dir / "accord.db")

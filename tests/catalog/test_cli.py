@@ -14,9 +14,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 
+from accord.cli import catalog as cli_catalog
+from accord.cli.client import NodeClient
 from accord.cli.main import main
-from tests.catalog.conftest import metadata_document
+from accord.cli.state import CliState
+from accord.config import Settings
+from tests.catalog.conftest import Catalog, metadata_document
 
 CSV = b"household,nets,rdt\n" + b"".join(f"H{i:04d},{i % 3},{i % 2}\n".encode() for i in range(500))
 
@@ -208,3 +213,25 @@ def test_bad_metadata_files_get_one_line_naming_the_fields(cli: Cli, tmp_path: P
     code, _, err = cli("dataset", "create", str(broken))
     assert code == 1
     assert err.startswith("error[catalog.bad-file]")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_remote_upload_goes_through_tus_in_chunks(
+    client: TestClient, catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against a remote node (``--url``) files travel as tus uploads, several PATCHes each."""
+    monkeypatch.setattr(cli_catalog, "CHUNK", 1000)
+    client.headers.update(catalog.steward.headers)
+    state = CliState(settings=Settings(data_dir=tmp_path), url="http://testserver")
+    state.__dict__["client"] = NodeClient(client)
+    data = CSV * 3
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    upload_id = cli_catalog._tus_upload(state, path)
+    dataset_id = catalog.create()["dataset"]["id"]
+    attached = client.post(
+        f"/api/v1/datasets/{dataset_id}/versions/1/files",
+        json={"path": "big.csv", "upload_id": upload_id},
+    )
+    assert attached.status_code == 201, attached.text
+    assert attached.json()["sha256"] == hashlib.sha256(data).hexdigest()

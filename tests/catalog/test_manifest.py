@@ -10,7 +10,7 @@ import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
@@ -57,6 +57,7 @@ def manifest(files: list[ManifestFile]) -> dict[str, object]:
     )
 
 
+@settings(deadline=None)  # no timing in tests: load must not fail them
 @given(files_strategy, st.randoms())
 def test_the_signed_bytes_do_not_depend_on_file_order(
     files: list[ManifestFile], rng: object
@@ -70,6 +71,7 @@ def test_the_signed_bytes_do_not_depend_on_file_order(
     assert manifest_files(first.document) == sorted(files, key=lambda f: f.path)
 
 
+@settings(deadline=None)  # no timing in tests: load must not fail them
 @given(files_strategy.filter(bool), st.integers(min_value=0))
 def test_any_changed_byte_breaks_the_signature(files: list[ManifestFile], position: int) -> None:
     signed = sign_manifest(KEY, manifest(files))

@@ -6,7 +6,7 @@ import contextlib
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.catalog.licences import normalise_licence
@@ -252,6 +252,7 @@ def test_version_references() -> None:
 SPDX_IDS = ["MIT", "Apache-2.0", "CC-BY-4.0", "CC0-1.0", "GPL-3.0-or-later", "ODbL-1.0"]
 
 
+@settings(deadline=None)  # no timing in tests: load must not fail them
 @given(
     st.lists(st.sampled_from(SPDX_IDS), min_size=1, max_size=4), st.sampled_from([" OR ", " AND "])
 )
@@ -261,6 +262,7 @@ def test_licence_normalisation_is_idempotent(ids: list[str], operator: str) -> N
     assert normalise_licence(once) == once
 
 
+@settings(deadline=None)  # no timing in tests: load must not fail them
 @given(st.text(max_size=40))
 def test_licence_validation_never_crashes(text: str) -> None:
     with contextlib.suppress(ValueError):

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from accord.catalog import service
 from accord.catalog.metadata import parse_metadata
+from accord.catalog.models import FacetTally
+from accord.catalog.search_index import rebuild_facet_counts
 from accord.clock import SettableClock
 from accord.identity.principal import Principal
 from accord.node import NodeContext
@@ -221,3 +224,48 @@ def test_punctuation_in_queries_is_harmless(client: TestClient, corpus: dict[str
     for text in ['"', "malaria OR", "NEAR(", "a:b*", "-", "'; DROP TABLE datasets; --", "&|!"]:
         assert run(client, q=text)["total"] >= 0
     assert ids_of(run(client, q="malaria)")) == ids_of(run(client, q="malaria"))
+
+
+def test_unfiltered_counts_stay_in_step_with_publish_and_withdraw(
+    client: TestClient, corpus: dict[str, str], node: NodeContext, operator: Principal
+) -> None:
+    """The landing page's counts are kept, not recounted: they must equal a full recount."""
+    with node.session() as session:
+        service.withdraw(session, operator, corpus["dengue"], 1, "Duplicate of another record.")
+        service.start_version(session, operator, corpus["air"])
+        service.update_draft(
+            session,
+            operator,
+            corpus["air"],
+            2,
+            parse_metadata(
+                metadata_document(
+                    corpus["BR"], tier="restricted", subjects=subjects("Environment", "Noise")
+                )
+            ),
+        )
+        service.publish(session, operator, corpus["air"], 2)
+        session.commit()
+    body = run(client)
+    assert body["total"] == 4
+    assert counts(body, "tier") == {"open": 1, "controlled": 1, "restricted": 2}
+    assert counts(body, "subject")["Noise"] == 1
+    with_withdrawn = run(client, include_withdrawn="true")
+    assert with_withdrawn["total"] == 5
+    assert counts(with_withdrawn, "tier")["registered"] == 1
+    with node.session() as session:
+        kept = sorted(
+            session.execute(
+                select(
+                    FacetTally.state, FacetTally.facet, FacetTally.value, FacetTally.count
+                ).where(FacetTally.count > 0)
+            ).all()
+        )
+        rebuild_facet_counts(session)
+        recounted = sorted(
+            session.execute(
+                select(FacetTally.state, FacetTally.facet, FacetTally.value, FacetTally.count)
+            ).all()
+        )
+        session.rollback()
+    assert kept == recounted

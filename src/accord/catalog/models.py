@@ -152,3 +152,16 @@ class SearchSubject(Base):
         ForeignKey("catalog_search.id", ondelete="CASCADE"), primary_key=True
     )
     subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class FacetTally(Base):
+    """How many search entries in a state carry each facet value: the counts of the unfiltered
+    catalogue (its landing page), kept in step by ``search_index`` instead of recounted."""
+
+    __tablename__ = "catalog_facet_counts"
+
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(300), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+    count: Mapped[int] = mapped_column(Integer)

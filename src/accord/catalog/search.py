@@ -12,9 +12,11 @@ facet counts, ordering, paging) is the same SQL on both, so both answer with the
 - ``relevance`` (the default with words) ranks title hits above subject and keyword hits above
   creator hits above description hits; ``newest`` is the default without words.
 
-A search runs two statements: the page, and the total with every facet's counts (one statement
-over one materialised set of matches). Both are built once per query *shape* (back end, words or
-not, sort, which facets filter) and cached; values travel as bound parameters.
+A search with words runs one statement over one materialised set of matches for the total, the
+facet counts and the page's ids, then fetches those rows by id. Without words the page is an
+index walk, and the unfiltered catalogue's counts come from ``catalog_facet_counts``. Statements
+are built once per query *shape* (back end, words or not, sort, which facets filter) and cached;
+values travel as bound parameters.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
-from accord.catalog.models import SearchEntry, SearchSubject, VersionState
+from accord.catalog.models import FacetTally, SearchEntry, SearchSubject, VersionState
 from accord.errors import FieldError, InvalidInput
 
 FACETS = ("tier", "licence", "subject", "country", "organisation", "year")
@@ -247,7 +250,7 @@ class _Statements:
     the page itself when it is cheaper on its own (no words: an index walk); ``by_id``: rows by
     id for a page of ids."""
 
-    counts: CompoundSelect[Any]
+    counts: Executable
     page: Select[Any] | None
     by_id: Select[Any]
 
@@ -266,7 +269,12 @@ def _statements(shape: _Shape) -> _Statements:
             .limit(bindparam("page_limit", type_=Integer))
             .offset(bindparam("page_offset", type_=Integer))
         )
-        return _Statements(_facet_counts(match, conditions, shape.sort, paged=False), page, by_id)
+        counts = (
+            _facet_counts(match, conditions, shape.sort, paged=False)
+            if shape.facets
+            else _tallied_counts()
+        )
+        return _Statements(counts, page, by_id)
     return _Statements(_facet_counts(match, conditions, shape.sort, paged=True), None, by_id)
 
 
@@ -384,6 +392,19 @@ def _facet_counts(
     if paged:
         parts.append(_page_ids(matched, sort, match.rank is not None))
     return union_all(*parts)
+
+
+def _tallied_counts() -> Executable:
+    """The unfiltered catalogue's counts, read from ``catalog_facet_counts`` (kept in step by
+    ``search_index``) instead of counting every entry."""
+    t = FacetTally
+    total = func.sum(t.count)
+    return (
+        select(t.facet, t.value, func.max(t.label), total)
+        .where(t.state.in_(bindparam("states", expanding=True)))
+        .group_by(t.facet, t.value)
+        .having(total > 0)
+    )
 
 
 def _page_ids(matched: Any, sort: Sort, ranked: bool) -> Select[Any]:

@@ -8,16 +8,20 @@ The full-text index follows the row by itself (FTS5 triggers; a generated tsvect
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import String, cast, delete, func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from accord.catalog.metadata import DatasetMetadata
 from accord.catalog.models import (
     Dataset,
     DatasetVersion,
+    FacetTally,
     SearchEntry,
     SearchSubject,
     VersionState,
@@ -76,6 +80,8 @@ def reindex_dataset(
     """Point the dataset's search row at its current public version (or remove it)."""
     current = current_public_version(dataset)
     existing = session.scalar(select(SearchEntry).where(SearchEntry.dataset_id == dataset.id))
+    if existing is not None:
+        _tally(session, existing.state, entry_facets(existing, _subjects_of(session, existing)), -1)
     if current is None:
         if existing is not None:
             session.delete(existing)
@@ -105,6 +111,81 @@ def reindex_dataset(
         session.execute(
             insert(SearchSubject), [{"search_id": existing.id, "subject": s} for s in subjects]
         )
+    _tally(session, existing.state, entry_facets(existing, subjects), +1)
+
+
+def entry_facets(entry: Any, subjects: Sequence[str]) -> list[tuple[str, str, str]]:
+    """The (facet, value, label) triples one search entry counts towards; ``("", "", "")`` is
+    the total."""
+    facets = [
+        ("", "", ""),
+        ("tier", entry.tier, entry.tier),
+        ("licence", entry.licence, entry.licence),
+        ("organisation", entry.organisation_id, entry.organisation_name),
+        ("year", str(entry.year), str(entry.year)),
+    ]
+    if entry.country:
+        facets.append(("country", entry.country, entry.country))
+    return facets + [("subject", s, s) for s in subjects]
+
+
+def rebuild_facet_counts(session: Session) -> None:
+    """Recount ``catalog_facet_counts`` from ``catalog_search`` (after a bulk load)."""
+    session.execute(delete(FacetTally))
+    e, sub = SearchEntry, SearchSubject
+    year = cast(e.year, String)
+    groups: list[tuple[str, Any, Any]] = [
+        ("tier", e.tier, e.tier),
+        ("licence", e.licence, e.licence),
+        ("country", e.country, e.country),
+        ("organisation", e.organisation_id, func.max(e.organisation_name)),
+        ("year", year, year),
+    ]
+    columns = ["state", "facet", "value", "label", "count"]
+    session.execute(
+        insert(FacetTally).from_select(
+            columns,
+            select(e.state, literal(""), literal(""), literal(""), func.count()).group_by(e.state),
+        )
+    )
+    for facet, value, label in groups:
+        chosen = select(e.state, literal(facet), value, label, func.count())
+        chosen = chosen.where(value.is_not(None)).group_by(e.state, value)
+        session.execute(insert(FacetTally).from_select(columns, chosen))
+    subjects = (
+        select(e.state, literal("subject"), sub.subject, sub.subject, func.count())
+        .join(e, e.id == sub.search_id)
+        .group_by(e.state, sub.subject)
+    )
+    session.execute(insert(FacetTally).from_select(columns, subjects))
+
+
+def _subjects_of(session: Session, entry: SearchEntry) -> list[str]:
+    return list(
+        session.scalars(select(SearchSubject.subject).where(SearchSubject.search_id == entry.id))
+    )
+
+
+def _tally(
+    session: Session, state: str, facets: Sequence[tuple[str, str, str]], delta: int
+) -> None:
+    """Add ``delta`` to each facet value's count (an upsert on both back ends)."""
+    rows = [
+        {"state": state, "facet": f, "value": v[:300], "label": label[:300], "count": delta}
+        for f, v, label in facets
+    ]
+    make = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = make(FacetTally)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["state", "facet", "value"],
+            set_={
+                "count": FacetTally.count + statement.excluded.count,
+                "label": statement.excluded.label,
+            },
+        ),
+        rows,
+    )
 
 
 def current_public_version(dataset: Dataset) -> DatasetVersion | None:
