@@ -108,11 +108,16 @@ def sets(entries: Iterable[tuple[str, str]]) -> str:
 
 def header(h: Header) -> str:
     status = ' status="deleted"' if h.deleted else ""
-    specs = "".join(f"<setSpec>{escape(s)}</setSpec>" for s in h.set_specs)
+    specs = "".join(f"<setSpec>{_text(s)}</setSpec>" for s in h.set_specs)
     return (
-        f"<header{status}><identifier>{escape(h.identifier)}</identifier>"
+        f"<header{status}><identifier>{_text(h.identifier)}</identifier>"
         f"<datestamp>{format_datestamp(h.datestamp)}</datestamp>{specs}</header>"
     )
+
+
+def _text(value: str) -> str:
+    """``escape``, skipped for the common case of nothing to escape (identifiers, sets)."""
+    return escape(value) if ("&" in value or "<" in value or ">" in value) else value
 
 
 def record(h: Header, metadata: str | None) -> str:

@@ -142,7 +142,7 @@ def _list(session: Session, repo: Repository, request: ListRequest) -> str:
     state = _state(session, repo, request)
     size = PAGE_SIZE[state.verb]
     query = _filtered(_columns(state), state).where(OaiRecord.seq > state.after)
-    rows = session.execute(query.order_by(OaiRecord.seq).limit(size + 1)).all()
+    rows = session.connection().execute(query.order_by(OaiRecord.seq).limit(size + 1)).all()
     if not rows and state.sent == 0:
         raise OaiError("noRecordsMatch", "no records match these arguments")
     page, more = rows[:size], len(rows) > size
@@ -194,16 +194,19 @@ def _state(session: Session, repo: Repository, request: ListRequest) -> ListStat
 
 
 def _columns(state: ListState) -> Select[Any]:
+    """Plain table columns: list pages read rows as tuples, not ORM objects (it is the hot
+    path of every harvest)."""
+    table = OaiRecord.__table__.c
     columns: list[Any] = [
-        OaiRecord.seq,
-        OaiRecord.identifier,
-        OaiRecord.datestamp,
-        OaiRecord.deleted,
-        OaiRecord.organisation_id,
-        OaiRecord.tier,
+        table.seq,
+        table.identifier,
+        table.datestamp,
+        table.deleted,
+        table.organisation_id,
+        table.tier,
     ]
     if state.verb == "ListRecords":
-        columns.append(OaiRecord.oai_dc if state.prefix == "oai_dc" else OaiRecord.datacite)
+        columns.append(table.oai_dc if state.prefix == "oai_dc" else table.datacite)
     return select(*columns)
 
 
