@@ -3,18 +3,36 @@ read the report, follow the link to the derived version, destroy the key."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.browser.conftest import browser, page  # noqa: F401 - the browser fixtures
+from tests.browser.conftest import ARGS, ARTIFACTS, CHROMIUM
 from tests.catalog.test_cli import json_document, metadata_file
 from tests.deid.conftest import as_csv, patients, spec
 from tests.live import LiveNode
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page in a browser of its own, closed after the test: Playwright's sync API keeps an
+    event loop running while it is open, which later in-process CLI tests cannot share."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context()
+        opened = context.new_page()
+        yield opened
+        ARTIFACTS.mkdir(exist_ok=True)
+        opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        context.close()
+        browser.close()
 
 
 def published_source(live: LiveNode, folder: Path) -> str:
@@ -30,7 +48,7 @@ def published_source(live: LiveNode, folder: Path) -> str:
     return dataset_id
 
 
-def test_steward_derives_in_the_browser(page: Page, live_node: LiveNode, tmp_path: Path) -> None:  # noqa: F811
+def test_steward_derives_in_the_browser(page: Page, live_node: LiveNode, tmp_path: Path) -> None:
     dataset_id = published_source(live_node, tmp_path)
     page.goto(f"{live_node.url}/sign-in?next=/derivations")
     page.get_by_label("Email").fill(live_node.admin_email)
