@@ -72,9 +72,7 @@ def upgrade() -> None:
             name="fk_deid_derivations_derived_version_id_dataset_versions",
         ),
     )
-    op.create_index(
-        "ix_deid_derivations_organisation_id", "deid_derivations", ["organisation_id"]
-    )
+    op.create_index("ix_deid_derivations_organisation_id", "deid_derivations", ["organisation_id"])
     op.create_index(
         "ix_deid_derivations_source_dataset_id", "deid_derivations", ["source_dataset_id"]
     )
