@@ -8,7 +8,8 @@
   ``prov:wasDerivedFrom`` the source version and ``prov:wasGeneratedBy`` the derivation, a
   ``prov:Activity`` that ``prov:used`` the source and the spec (identified by its SHA-256) and
   ``prov:wasAssociatedWith`` the software (a ``prov:SoftwareAgent``, with its version) acting
-  for the steward (by the ledger's keyed pseudonym of their user id).
+  for the steward (by the ledger's keyed pseudonym of their user id); the activity also
+  generated the report. Spec and report are identified by their SHA-256, as in the ledger.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ PROV_CONTEXT = {
     "prov": "http://www.w3.org/ns/prov#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "dcterms": "http://purl.org/dc/terms/",
-    "accord": "https://accord.example/ns/deid#",
 }
 KEYWORD = "de-identified"
 
@@ -157,7 +157,13 @@ def prov_document(
                 "prov:wasDerivedFrom": {"@id": source_url},
                 "prov:wasGeneratedBy": {"@id": activity},
                 "prov:generatedAtTime": _when(created_at),
-                "accord:reportSha256": report_sha256,
+            },
+            {
+                "@id": f"{derivation_url}#report",
+                "@type": "prov:Entity",
+                "dcterms:identifier": f"sha256:{report_sha256}",
+                "dcterms:title": f"Report of {derivation_id}",
+                "prov:wasGeneratedBy": {"@id": activity},
             },
             {"@id": source_url, "@type": "prov:Entity"},
             {
