@@ -8,7 +8,6 @@ Pages call the same services as the API; forms post back with the session's CSRF
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -19,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from accord.catalog import documents, service
 from accord.catalog.access import is_steward, may_download, refusal, terms_of
-from accord.catalog.citation import landing_url, schema_org
 from accord.catalog.forms import form_errors, metadata_from_form
 from accord.catalog.metadata import DatasetMetadata, Tier, parse_metadata
 from accord.catalog.models import DatasetVersion, VersionState
@@ -28,6 +26,7 @@ from accord.errors import AccordError
 from accord.identity import service as identity
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
+from accord.standards.landing import schema_org_script
 from accord.web.deps import SessionDep
 from accord.web.pages import render
 from accord.web.security import require
@@ -248,7 +247,6 @@ def _version_page(
     metadata = DatasetMetadata.model_validate(version.document)
     out = documents.version_out(session, version)
     decision = may_download(session, principal, version)
-    base_url = request.app.state.node.identity.base_url
     files = [
         {**f.model_dump(), "size_text": human_size(f.size), "href": f.content_url}
         for f in out.files
@@ -265,7 +263,7 @@ def _version_page(
         "versions": documents.dataset_out(session, version.dataset, principal).versions,
         "has_draft": any(v.state == VersionState.DRAFT for v in version.dataset.versions),
         "organisation": _organisation_name(session, version.dataset.organisation_id),
-        "jsonld": _jsonld(metadata, out, files, base_url),
+        "jsonld": schema_org_script(session, version),
         "error": error,
     }
     return render(request, "catalog/dataset.html", context, status_code=status_code or 200)
@@ -284,25 +282,6 @@ def _tombstone(request: Request, session: Session, version: DatasetVersion) -> H
         },
         status_code=410,
     )
-
-
-def _jsonld(
-    metadata: DatasetMetadata, out: Any, files: list[dict[str, Any]], base_url: str
-) -> str | None:
-    if out.state != VersionState.PUBLISHED:
-        return None
-    landing = landing_url(base_url, out.dataset_id, out.number)
-    absolute = [{**f, "content_url": base_url + f["content_url"]} for f in files]
-    published = out.published_at.date().isoformat() if out.published_at else None
-    document = schema_org(
-        metadata,
-        pid=out.pid,
-        number=out.number,
-        landing=landing,
-        files=absolute,
-        date_published=published,
-    )
-    return json.dumps(document, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def human_size(size: int) -> str:
