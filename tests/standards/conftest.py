@@ -25,6 +25,7 @@ from accord.identity.principal import Principal
 from accord.node import NodeContext
 from accord.storage.blobs import blob_store_of
 from accord.storage.ingest import ingest_chunks
+from tests.browser.conftest import browser, page  # noqa: F401  (browser tests use them)
 from tests.catalog.conftest import Catalog, metadata_document
 from tests.conftest import Account, MakeAccount
 

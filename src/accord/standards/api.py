@@ -30,7 +30,7 @@ from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.keys import fingerprint, public_key_b64
 from accord.node import NodeContext
-from accord.standards import citations, dcat, exports, imports, schemas
+from accord.standards import citations, dcat, exports, imports, pages, schemas
 from accord.standards.exports import EXPORTS, ExportName
 from accord.standards.oai import service as oai
 from accord.standards.oai.index import rebuild
@@ -45,6 +45,7 @@ from accord.web.deps import NodeDep, SessionDep
 from accord.web.security import require
 
 router = APIRouter(tags=["standards"])
+router.include_router(pages.router)
 
 Public = Annotated[Principal | None, Depends(require(Permission.PUBLIC))]
 Version = Annotated[int, Query(ge=1)]
