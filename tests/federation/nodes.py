@@ -45,7 +45,13 @@ class Node:
         return {"Authorization": f"Bearer {self.token}"}
 
     def context(self) -> NodeContext:
-        settings = Settings(data_dir=self.live.data_dir, base_url=self.url)
+        env = self.live.env
+        settings = Settings(
+            data_dir=self.live.data_dir,
+            base_url=self.url,
+            log_checkpoint_entries=int(env.get("ACCORD_LOG_CHECKPOINT_ENTRIES", "1000")),
+            log_checkpoint_seconds=int(env.get("ACCORD_LOG_CHECKPOINT_SECONDS", "60")),
+        )
         identity = read_identity(self.live.data_dir)
         assert identity is not None
         return NodeContext(settings, identity)

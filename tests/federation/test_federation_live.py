@@ -23,7 +23,10 @@ from tests.federation.nodes import Node, serve
 from tests.live import make_live_node
 
 pytestmark = pytest.mark.slow
-ENV = {"ACCORD_LOG_CHECKPOINT_ENTRIES": "3", "ACCORD_LOG_CHECKPOINT_SECONDS": "3600"}
+# Kenya signs one checkpoint (on its first entry) and no other during the tests, so that both
+# its witnesses cosign the same one; the others sign one every three entries, so theirs grow.
+STILL = {"ACCORD_LOG_CHECKPOINT_ENTRIES": "100000", "ACCORD_LOG_CHECKPOINT_SECONDS": "86400"}
+GROWING = {"ACCORD_LOG_CHECKPOINT_ENTRIES": "3", "ACCORD_LOG_CHECKPOINT_SECONDS": "86400"}
 RESIDENT = {
     "format": 1,
     "title": "Open, kept in Germany",
@@ -41,7 +44,8 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]
     started: dict[str, Node] = {}
     try:
         for node_id, country in (("kenya", "KE"), ("brazil", "BR"), ("germany", "DE")):
-            live = make_live_node(root / node_id, extra_env=ENV)
+            env = STILL if node_id == "kenya" else GROWING
+            live = make_live_node(root / node_id, extra_env=env)
             started[node_id] = serve(live, node_id, country)
         yield started
     finally:
@@ -157,8 +161,12 @@ def test_witnesses_cosign_and_log_verify_counts_them(nodes: dict[str, Node]) -> 
 
 def test_forged_checkpoint_is_detected_and_kept(nodes: dict[str, Node]) -> None:
     brazil, germany = nodes["brazil"], nodes["germany"]
+    first = brazil.post("/api/v1/witnessings", {"peer": "germany"}).json()[0]
+    assert first["outcome"] == "cosigned"
+    germany.publish("Grows the log", {"data/more.txt": b"more\n"})
     seen = brazil.post("/api/v1/witnessings", {"peer": "germany"}).json()[0]
     assert seen["outcome"] == "cosigned"
+    assert seen["previous_size"] == first["size"] < seen["size"]  # consistency proof checked
     _forge_checkpoint(germany, seen["size"])
 
     report = brazil.post("/api/v1/witnessings", {"peer": "germany"}).json()[0]
