@@ -21,7 +21,6 @@ from accord.agreements.jurisdictions import countries, names
 from accord.agreements.ontology import Hierarchy, Vocabulary
 from accord.agreements.wording import term_phrase
 
-
 MEMO_LIMIT = 4096
 """Distinct refusals remembered per clause; past it they are worded afresh (same words)."""
 

@@ -81,6 +81,8 @@ class CompiledProhibition:
     reason: Reason
     home: Reason
     """The same rule as a sandbox-only reason (a prohibited ``reproduce``)."""
+    duty: Obligation
+    """The same rule as an obligation (an action the request does not exercise)."""
 
 
 class OdrlRules:
@@ -126,20 +128,21 @@ class OdrlRules:
         elif action == "reproduce" and download:
             found.keep_home(rule.home)
         else:
-            found.obligations.append(
-                Obligation("odrl.prohibited", rule.clause, f"Do not {ACTIONS[action]}.")
-            )
+            found.obligations.append(rule.duty)
 
     def _permitted(self, context: Context, found: Findings) -> None:
         misses: list[tuple[int, tuple[int, ...]]] = []
         for number, rule in enumerate(self._permissions):
             if rule.action != "use":
                 continue
-            failing = tuple([i for i, c in enumerate(rule.conditions) if not c.surely(context)])
-            if not failing:
+            for condition in rule.conditions:
+                if not condition.surely(context):
+                    break
+            else:
                 found.reasons.append(rule.reason)
                 found.obligations.extend(rule.duties)
                 return
+            failing = tuple([i for i, c in enumerate(rule.conditions) if not c.surely(context)])
             misses.append((number, failing))
         key = tuple(misses)
         reason = self._refusals.get(key)
@@ -186,7 +189,8 @@ def _prohibition(
     )
     reason = Reason(Effect.DENY, "odrl.prohibited", clause, text, {"action": action})
     home = Reason(Effect.SANDBOX, "odrl.reproduce-prohibited", clause, text, {"action": action})
-    return CompiledProhibition(action, conditions, clause, reason, home)
+    duty = Obligation("odrl.prohibited", clause, f"Do not {ACTIONS[action]}.", {"action": action})
+    return CompiledProhibition(action, conditions, clause, reason, home, duty)
 
 
 def _duty(duty: OdrlDuty, clause: Clause) -> Obligation:
