@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -28,14 +29,26 @@ MAX_PROBLEMS = 50
 _HASH = merkle.HASH_SIZE
 
 
-class StoredEntry(NamedTuple):
-    """An entry as a source holds it, with the hashes stored beside it when the source shows
-    them (a database does; the HTTP API serves entries and tiles)."""
+class EntryChunk(NamedTuple):
+    """Consecutive entries as a source holds them, column by column, with the hashes stored
+    beside them when the source shows them (a database does; over HTTP, tiles show the leaf
+    hashes). Columns, not row objects: an audit reads millions of rows."""
 
-    seq: int
-    entry: bytes
-    leaf_hash: bytes | None = None
-    nodes: bytes | None = None
+    seqs: Sequence[int]
+    entries: Sequence[bytes]
+    leaf_hashes: Sequence[bytes] | None = None
+    nodes: Sequence[bytes] | None = None
+    """Interior hashes stored with each entry (``b""`` when it completed none)."""
+
+    def cut(self, start: int, stop: int | None = None) -> EntryChunk:
+        """Entries ``start`` to ``stop`` of this chunk (positions, not sequence numbers)."""
+        part = slice(start, stop)
+        return EntryChunk(
+            self.seqs[part],
+            self.entries[part],
+            None if self.leaf_hashes is None else self.leaf_hashes[part],
+            None if self.nodes is None else self.nodes[part],
+        )
 
 
 class StoredCheckpoint(NamedTuple):
@@ -46,6 +59,8 @@ class StoredCheckpoint(NamedTuple):
 
 
 class LogSource(Protocol):
+    """A log to audit. Entries come in chunks (lists), in order, to keep the audit's loop in C."""
+
     def checkpoint(self) -> str:
         """The newest signed checkpoint note."""
         ...
@@ -54,8 +69,8 @@ class LogSource(Protocol):
         """Every checkpoint larger than ``after``, smallest first."""
         ...
 
-    def entries(self, start: int, end: int) -> Iterable[StoredEntry]:
-        """Entries ``start`` to ``end - 1`` in order."""
+    def entries(self, start: int, end: int) -> Iterable[EntryChunk]:
+        """Entries ``start`` to ``end - 1`` in order, in chunks."""
         ...
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]: ...
@@ -284,37 +299,64 @@ def _check_entries(
     report: AuditReport,
     progress: Callable[[int], None] | None,
 ) -> list[bytes]:
-    """Recompute the tree entry by entry; compare stored hashes and signed roots on the way.
-
-    Returns the tree's right edge at the newest checkpoint's size."""
-    sha256 = hashlib.sha256
-    expected = frontier.size
+    """Recompute the tree, a chunk of entries at a time; compare stored hashes and signed roots
+    on the way. Returns the tree's right edge at the newest checkpoint's size."""
     _check_root(frontier, signed, report)
     edge = list(frontier.hashes)
-    for stored in source.entries(frontier.size, end):
-        if stored.seq != expected:
-            _problem(report, f"entry {expected} is missing (next is {stored.seq})")
-            return edge
-        entry = stored.entry
-        leaf = sha256(b"\x00" + entry).digest()
-        if stored.leaf_hash is not None and stored.leaf_hash != leaf:
-            _problem(report, f"entry {expected}: stored leaf hash is not the hash of the entry")
-        if b'"seq":%d,' % expected not in entry:
-            _problem(report, f"entry {expected}: its own sequence number is not {expected}")
-        interior = frontier.append(leaf)
-        if stored.nodes is not None and stored.nodes != interior:
-            _problem(report, _interior_problem(expected, stored.nodes, interior))
-        expected += 1
-        if expected in signed:
-            _check_root(frontier, signed, report)
-            if expected == newest.size:
-                edge = list(frontier.hashes)
-        if progress is not None and not expected & 0xFFFF:
-            progress(expected - report.started_at)
-    report.entries_checked = expected - report.started_at
-    if expected < end:
-        _problem(report, f"the log ends at entry {expected}, not {end}")
+    stops = sorted(size for size in signed if size > frontier.size)
+    for chunk in source.entries(frontier.size, end):
+        for part in _split(chunk, stops):
+            if not _check_part(part, frontier, report):
+                return edge
+            if frontier.size in signed:
+                _check_root(frontier, signed, report)
+                if frontier.size == newest.size:
+                    edge = list(frontier.hashes)
+        if progress is not None:
+            progress(frontier.size - report.started_at)
+    report.entries_checked = frontier.size - report.started_at
+    if frontier.size < end:
+        _problem(report, f"the log ends at entry {frontier.size}, not {end}")
     return edge
+
+
+def _split(chunk: EntryChunk, stops: list[int]) -> Iterator[EntryChunk]:
+    """The chunk cut after each entry whose number + 1 is a checkpoint size."""
+    if not chunk.seqs:
+        return
+    first, at, count = chunk.seqs[0], 0, len(chunk.seqs)
+    for stop in stops[bisect_right(stops, first) :]:
+        cut = stop - first
+        if cut >= count:
+            break
+        yield chunk.cut(at, cut)
+        at = cut
+    yield chunk.cut(at)
+
+
+def _check_part(part: EntryChunk, frontier: merkle.Frontier, report: AuditReport) -> bool:
+    """Check consecutive entries starting at the frontier's size; False if one is missing."""
+    start = frontier.size
+    seqs, entries = part.seqs, part.entries
+    if list(seqs) != list(range(start, start + len(seqs))):
+        missing = next(i for i, seq in enumerate(seqs, start) if seq != i)
+        _problem(report, f"entry {missing} is missing")
+        return False
+    sha256 = hashlib.sha256
+    leaves = [sha256(b"\x00" + entry).digest() for entry in entries]
+    if part.leaf_hashes is not None and list(part.leaf_hashes) != leaves:
+        for seq, stored, leaf in zip(seqs, part.leaf_hashes, leaves, strict=True):
+            if stored != leaf:
+                _problem(report, f"entry {seq}: stored leaf hash is not the hash of the entry")
+    for seq, entry in zip(seqs, entries, strict=True):
+        if b'"seq":%d,' % seq not in entry:
+            _problem(report, f"entry {seq}: its own sequence number is not {seq}")
+    interiors = frontier.extend(leaves)
+    if part.nodes is not None and list(part.nodes) != interiors:
+        for seq, stored, computed in zip(seqs, part.nodes, interiors, strict=True):
+            if stored != computed:
+                _problem(report, _interior_problem(seq, stored, computed))
+    return True
 
 
 def _check_root(frontier: merkle.Frontier, signed: dict[int, bytes], report: AuditReport) -> None:

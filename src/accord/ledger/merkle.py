@@ -287,17 +287,23 @@ class Frontier:
         """Add the leaf hash of entry ``size``; return the hashes of the interior nodes this
         completes, level 1 upwards, concatenated: node ``(k, size >> k)`` at bytes
         ``32(k-1):32k``. That is the ``nodes`` column of the entry's row."""
-        index = self.size
-        stack = self.hashes
-        h = leaf
-        completed = b""
-        while index & 1:
-            h = _sha256(b"\x01" + stack.pop() + h).digest()
-            completed += h
-            index >>= 1
-        stack.append(h)
-        self.size += 1
-        return completed
+        return self.extend([leaf])[0]
+
+    def extend(self, leaves: Iterable[bytes]) -> list[bytes]:
+        """:meth:`append` each leaf in turn; one loop with local names, for bulk work."""
+        stack, index, sha256 = self.hashes, self.size, _sha256
+        out = []
+        for h in leaves:
+            i, completed = index, b""
+            while i & 1:
+                h = sha256(b"\x01" + stack.pop() + h).digest()
+                completed += h
+                i >>= 1
+            stack.append(h)
+            out.append(completed)
+            index += 1
+        self.size = index
+        return out
 
     def root(self) -> bytes:
         return fold_right(self.hashes)
