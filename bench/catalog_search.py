@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,9 +110,9 @@ def main() -> None:
     print(f"node: {folder}")
 
     queries = [make_query(rng, words, orgs) for _ in range(args.queries)]
-    report("in-process ASGI", in_process(settings, queries))
+    report("in-process ASGI", in_process(settings, queries), cpu=True)
     if args.http:
-        report("HTTP, accord serve", over_http(settings, queries))
+        report("HTTP, accord serve", over_http(settings, queries), cpu=False)
 
 
 # --- building the node ------------------------------------------------------------------------
@@ -301,7 +302,16 @@ def raw_fts5(conn: sqlite3.Connection, query: dict[str, Any]) -> list[Any]:
     return conn.execute(" ".join(sql), params).fetchall()
 
 
-Timing = tuple[list[float], list[float], list[int]]
+@dataclass
+class Timing:
+    """Per query: wall-clock ms through the API and raw, CPU ms of this process (all threads;
+    meaningful when the API runs in-process), and the number of matches."""
+
+    api_ms: list[float] = field(default_factory=list)
+    raw_ms: list[float] = field(default_factory=list)
+    api_cpu_ms: list[float] = field(default_factory=list)
+    raw_cpu_ms: list[float] = field(default_factory=list)
+    totals: list[int] = field(default_factory=list)
 
 
 def measure(get: Any, conn: sqlite3.Connection, queries: list[dict[str, Any]]) -> Timing:
@@ -309,16 +319,18 @@ def measure(get: Any, conn: sqlite3.Connection, queries: list[dict[str, Any]]) -
     for query in queries:
         get(query)
         raw_fts5(conn, query)
-    api_ms, raw_ms, totals = [], [], []
+    timing = Timing()
     for query in queries:
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         body = get(query)
-        api_ms.append((time.perf_counter() - started) * 1000)
-        totals.append(body["total"])
-        started = time.perf_counter()
+        timing.api_ms.append((time.perf_counter() - wall) * 1000)
+        timing.api_cpu_ms.append((time.process_time() - cpu) * 1000)
+        timing.totals.append(body["total"])
+        wall, cpu = time.perf_counter(), time.process_time()
         raw_fts5(conn, query)
-        raw_ms.append((time.perf_counter() - started) * 1000)
-    return api_ms, raw_ms, totals
+        timing.raw_ms.append((time.perf_counter() - wall) * 1000)
+        timing.raw_cpu_ms.append((time.process_time() - cpu) * 1000)
+    return timing
 
 
 def in_process(settings: Settings, queries: list[dict[str, Any]]) -> Timing:
@@ -388,18 +400,21 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18]
 
 
-def report(label: str, timing: Timing) -> None:
-    api_ms, raw_ms, totals = timing
-    api95, raw95 = p95(api_ms), p95(raw_ms)
+def report(label: str, timing: Timing, *, cpu: bool) -> None:
+    api95, raw95 = p95(timing.api_ms), p95(timing.raw_ms)
     ratio = api95 / raw95
-    print(f"[{label}] {len(api_ms)} queries; matches per query: median "
-          f"{statistics.median(totals):.0f}, max {max(totals)}")  # fmt: skip
-    print(f"  API (page + total + 6 facets): p50 {statistics.median(api_ms):7.2f} ms  "
+    print(f"[{label}] {len(timing.api_ms)} queries; matches per query: median "
+          f"{statistics.median(timing.totals):.0f}, max {max(timing.totals)}")  # fmt: skip
+    print(f"  API (page + total + 6 facets): p50 {statistics.median(timing.api_ms):7.2f} ms  "
           f"p95 {api95:7.2f} ms   goal < 50 ms: {'ok' if api95 < 50 else 'MISSED'}")  # fmt: skip
-    print(f"  raw FTS5 (ranked first page):  p50 {statistics.median(raw_ms):7.2f} ms  "
+    print(f"  raw FTS5 (ranked first page):  p50 {statistics.median(timing.raw_ms):7.2f} ms  "
           f"p95 {raw95:7.2f} ms")  # fmt: skip
     print(f"  ratio of p95s (API / raw FTS5): {ratio:.2f}   goal <= 3: "
           f"{'ok' if ratio <= 3 else 'MISSED'}")  # fmt: skip
+    if cpu:
+        api_cpu, raw_cpu = p95(timing.api_cpu_ms), p95(timing.raw_cpu_ms)
+        print(f"  CPU time (independent of other load): API p95 {api_cpu:.2f} ms, raw p95 "
+              f"{raw_cpu:.2f} ms, ratio {api_cpu / raw_cpu:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -14,6 +15,9 @@ from accord.node import NodeContext
 from accord.storage.blobs import blob_store_of
 from tests.catalog.conftest import Catalog, assert_problem, metadata_document
 from tests.conftest import Account, MakeAccount
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""Rules that do not depend on the database run once; the end-to-end paths run on both."""
 
 
 def event_types(node: NodeContext) -> list[str]:
@@ -66,6 +70,7 @@ def test_range_request_on_a_dataset_file(catalog: Catalog, client: TestClient) -
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
 
 
+@SQLITE_ONLY
 def test_a_published_version_is_immutable(catalog: Catalog, client: TestClient) -> None:
     version = catalog.published()
     dataset_id = version["dataset_id"]
@@ -81,6 +86,7 @@ def test_a_published_version_is_immutable(catalog: Catalog, client: TestClient) 
     assert_problem(upload, 409, "catalog.version-immutable")
 
 
+@SQLITE_ONLY
 def test_a_new_version_starts_from_the_previous_one(catalog: Catalog, client: TestClient) -> None:
     first = catalog.published({"a.csv": b"a\n1\n", "b.csv": b"b\n2\n"})
     dataset_id = first["dataset_id"]
@@ -104,6 +110,7 @@ def test_a_new_version_starts_from_the_previous_one(catalog: Catalog, client: Te
     assert hit["version"] == 2
 
 
+@SQLITE_ONLY
 def test_drafts_are_invisible_to_others(
     catalog: Catalog, client: TestClient, researcher: Account
 ) -> None:
@@ -169,6 +176,7 @@ def test_withdrawn_version_keeps_bytes_refuses_download_and_leaves_search(
     assert_problem(again, 409, "catalog.version-not-published")
 
 
+@SQLITE_ONLY
 def test_publishing_needs_files(catalog: Catalog, client: TestClient) -> None:
     dataset_id = catalog.create()["dataset"]["id"]
     response = client.post(
@@ -178,6 +186,7 @@ def test_publishing_needs_files(catalog: Catalog, client: TestClient) -> None:
     assert body["errors"][0]["location"] == "files"
 
 
+@SQLITE_ONLY
 def test_only_stewards_of_the_organisation_change_a_dataset(
     catalog: Catalog,
     client: TestClient,
@@ -230,6 +239,7 @@ def test_only_stewards_of_the_organisation_change_a_dataset(
     assert own.status_code == 201, own.text
 
 
+@SQLITE_ONLY
 def test_a_file_path_must_be_safe(catalog: Catalog, client: TestClient) -> None:
     from tests.catalog.conftest import tus_upload
 
@@ -244,6 +254,7 @@ def test_a_file_path_must_be_safe(catalog: Catalog, client: TestClient) -> None:
     assert body["errors"][0]["location"] == "path"
 
 
+@SQLITE_ONLY
 def test_someone_elses_upload_cannot_be_attached(
     catalog: Catalog, client: TestClient, make_account: MakeAccount, organisation: str
 ) -> None:
@@ -260,6 +271,7 @@ def test_someone_elses_upload_cannot_be_attached(
     assert_problem(response, 404, "storage.upload-missing")
 
 
+@SQLITE_ONLY
 def test_files_can_be_replaced_and_removed_in_a_draft(catalog: Catalog, client: TestClient) -> None:
     dataset_id = catalog.create()["dataset"]["id"]
     first = catalog.attach(dataset_id, 1, "t.csv", b"a\n")
