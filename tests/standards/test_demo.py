@@ -24,7 +24,7 @@ from accord.standards.exports import ExportName
 from accord.standards.oai.models import OaiRecord
 from accord.standards.record import VersionRecord
 from accord.standards.records import node_info, record_of
-from accord.standards.ro_crate import crate_metadata, stream_crate
+from accord.standards.ro_crate import stream_crate
 from accord.standards.schema_org import to_schema_org
 from accord.standards.xsd import validate_datacite
 from accord.storage.blobs import blob_store_of
@@ -77,4 +77,4 @@ def test_every_export_of_every_demo_dataset_validates(
 
 def _crate(record: VersionRecord, version: DatasetVersion, node: NodeContext) -> bytes:
     manifest = json.dumps({"manifest": json.loads(version.manifest or "{}")}).encode()
-    return b"".join(stream_crate(crate_metadata(record), record, manifest, blob_store_of(node)))
+    return b"".join(stream_crate(record, manifest, blob_store_of(node)))

@@ -38,7 +38,7 @@ from accord.standards.oai.tokens import token_key
 from accord.standards.rdf import MEDIA_TYPES, RdfFormat, serialize
 from accord.standards.record import VersionRecord, export_path
 from accord.standards.records import node_info, published_record, record_of, require_published
-from accord.standards.ro_crate import crate_metadata, stream_crate
+from accord.standards.ro_crate import stream_crate
 from accord.storage.blobs import blob_store_of
 from accord.storage.uploads import completed_upload
 from accord.web.deps import NodeDep, SessionDep
@@ -126,7 +126,7 @@ def _export(
     manifest = _manifest_document(signed, node)
     filename = f"{record.dataset_id}-v{record.number}.ro-crate.zip"
     return StreamingResponse(
-        stream_crate(crate_metadata(record), record, manifest, blob_store_of(node)),
+        stream_crate(record, manifest, blob_store_of(node)),
         media_type="application/zip",
         headers={**headers, "Content-Disposition": f'attachment; filename="{filename}"'},
     )

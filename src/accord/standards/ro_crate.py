@@ -32,8 +32,9 @@ CHUNK = 1 << 16
 Json = dict[str, Any]
 
 
-def crate_metadata(record: VersionRecord) -> Json:
-    """The RO-Crate metadata document (JSON-LD) of a version."""
+def crate_metadata(record: VersionRecord, *, with_manifest: bool = True) -> Json:
+    """The RO-Crate metadata document (JSON-LD) of a version; it lists the signed manifest
+    when the crate carries one (``with_manifest``) and the version has one."""
     crate = ROCrate(version=RO_CRATE_VERSION, gen_preview=False)
     m = record.metadata
     root = crate.root_dataset
@@ -63,7 +64,7 @@ def crate_metadata(record: VersionRecord) -> Json:
                 "url": file.content_url,
             },
         )
-    if record.manifest_sha256:
+    if with_manifest and record.manifest_sha256:
         crate.add_file(
             dest_path=MANIFEST_NAME,
             properties={
@@ -78,9 +79,10 @@ def crate_metadata(record: VersionRecord) -> Json:
 
 
 def stream_crate(
-    metadata: Json, record: VersionRecord, manifest: bytes | None, store: BlobStore
+    record: VersionRecord, manifest: bytes | None, store: BlobStore
 ) -> Iterator[bytes]:
     """The crate as a ZIP archive, chunk by chunk: metadata, manifest, then every file."""
+    metadata = crate_metadata(record, with_manifest=manifest is not None)
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(METADATA_NAME, json.dumps(metadata, indent=2, ensure_ascii=False))
