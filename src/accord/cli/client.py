@@ -8,6 +8,7 @@ local operator: whoever can read the data dir already holds the node's keys.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -47,7 +48,14 @@ class _InProcessTransport(httpx.BaseTransport):
             body = await response.aread()
             return httpx.Response(response.status_code, headers=response.headers, content=body)
 
-        return asyncio.run(call())
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(call())
+        # Called from code that already runs an event loop in this thread (an embedding
+        # program, a test harness): run ours in a thread of its own.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, call()).result()
 
 
 class NodeClient:

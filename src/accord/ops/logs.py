@@ -25,6 +25,7 @@ def configure_logging(level: int = logging.INFO) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        structlog.stdlib.ExtraAdder(),
         timestamper,
     ]
     structlog.configure(
@@ -60,7 +61,9 @@ class RequestLog:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.log = structlog.get_logger("accord.access")
+        # Standard logging: silent until ``configure_logging`` (the server) turns it on, so the
+        # CLI's in-process requests never print to its output.
+        self.log = logging.getLogger("accord.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,12 +87,16 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+            duration_ms = round((time.perf_counter() - start) * 1000, 2)
             self.log.info(
                 "request",
-                method=scope["method"],
-                route=getattr(scope.get("route"), "path", None) or "<unmatched>",
-                status=status,
-                duration_ms=round((time.perf_counter() - start) * 1000, 2),
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": duration_ms,
+                },
             )
             structlog.contextvars.unbind_contextvars("request_id")
 
