@@ -300,3 +300,29 @@ def test_files_can_be_replaced_and_removed_in_a_draft(catalog: Catalog, client: 
         f"/api/v1/datasets/{dataset_id}/versions/1/files", headers=catalog.steward.headers
     ).json()
     assert files == []
+
+
+@SQLITE_ONLY
+def test_bad_metadata_gets_422_naming_the_fields(catalog: Catalog, client: TestClient) -> None:
+    document = metadata_document(catalog.organisation_id, doi="doi:11.1/x")
+    del document["titles"]
+    document["creators"][0]["name_identifiers"][0]["name_identifier"] = "0000-0002-1825-0098"
+    response = client.post("/api/v1/datasets", headers=catalog.steward.headers, json=document)
+    body = assert_problem(response, 422, "validation")
+    locations = {e["location"] for e in body["errors"]}
+    assert locations == {"titles", "doi", "creators.0.name_identifiers.0.name_identifier"}
+    unknown = metadata_document("org_01JD0000000000000000000000")
+    response = client.post("/api/v1/datasets", headers=catalog.steward.headers, json=unknown)
+    body = assert_problem(response, 422, "catalog.invalid-metadata")
+    assert body["errors"] == [{"location": "organisation_id", "message": "no such organisation"}]
+    unknown_steward = client.post(
+        "/api/v1/datasets",
+        headers=catalog.steward.headers,
+        json=metadata_document(
+            catalog.organisation_id, stewards=["usr_01JD0000000000000000000000"]
+        ),
+    )
+    body = assert_problem(unknown_steward, 422, "catalog.invalid-metadata")
+    assert body["errors"] == [
+        {"location": "stewards.0", "message": "no user usr_01JD0000000000000000000000"}
+    ]
