@@ -17,6 +17,7 @@ from accord.identity import schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
 from accord.node import NodeContext
+from accord.sandbox.demo import seed_sandbox
 from accord.standards.demo import seed_standards
 
 MARKER = "demo-seeded"
@@ -32,7 +33,7 @@ class DemoContext:
 
 
 Seeder = Callable[[Session, Principal, DemoContext], None]
-SEEDERS: list[Seeder] = [seed_catalog, seed_deid, seed_standards]
+SEEDERS: list[Seeder] = [seed_catalog, seed_deid, seed_standards, seed_sandbox]
 
 
 def seed(node: NodeContext) -> bool:

@@ -52,8 +52,8 @@ class PostgresListener:
     def __init__(self, engine: Engine, stop: threading.Event) -> None:
         self._stop = stop
         self._connection = engine.raw_connection()
-        self._connection.detach()  # a connection of its own, never returned to the pool
         driver: Any = self._connection.driver_connection
+        self._connection.detach()  # a connection of its own, never returned to the pool
         driver.autocommit = True
         driver.execute(f"LISTEN {CHANNEL}")
         self._driver = driver
