@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from accord.cli import access, catalog, deid, federation, identity, log, node, sandbox, standards
+from accord.cli import (
+    access,
+    agreement,
+    catalog,
+    deid,
+    federation,
+    identity,
+    log,
+    node,
+    sandbox,
+    standards,
+)
 from accord.cli.state import CliState
 from accord.config import load_settings
 from accord.errors import AccordError
@@ -23,6 +34,7 @@ app = typer.Typer(
 )
 node.register(app)
 identity.register(app)
+agreement.register(app)
 log.register(app)
 catalog.register(app)
 deid.register(app)

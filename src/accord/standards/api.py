@@ -25,7 +25,7 @@ from accord.catalog.access import require_download
 from accord.catalog.manifest import SignedManifest
 from accord.catalog.metadata import Tier
 from accord.catalog.models import DatasetVersion, SearchEntry, VersionState
-from accord.errors import BadRequest, UnsupportedMediaType
+from accord.errors import BadRequest, NotFound, UnsupportedMediaType
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.keys import fingerprint, public_key_b64
@@ -307,7 +307,8 @@ def _catalogue(
 
 def _current_record(session: Session, version_id: str) -> VersionRecord:
     version = session.get(DatasetVersion, version_id)
-    assert version is not None
+    if version is None:  # withdrawn between the listing and this read
+        raise NotFound(f"no version {version_id}", code="catalog.version-not-found")
     return record_of(session, version)
 
 

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from accord import __version__
 from accord.access import api as access_api
 from accord.access import pages as access_pages
+from accord.agreements import api as agreements_api
 from accord.catalog import api as catalog_api
 from accord.catalog import drs as catalog_drs
 from accord.catalog import pages as catalog_pages
@@ -43,6 +44,7 @@ SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
 ROUTERS: list[APIRouter] = [
     system.router,
     identity_api.router,
+    agreements_api.router,
     ledger_api.router,
     storage_api.router,
     catalog_api.router,

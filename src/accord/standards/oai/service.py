@@ -36,7 +36,7 @@ from accord.standards.oai.protocol import (
 )
 from accord.standards.oai.tokens import ListState, decode_token, encode_token, expiry
 
-PAGE_SIZE = {"ListRecords": 500, "ListIdentifiers": 1000}
+PAGE_SIZE = {"ListRecords": 1000, "ListIdentifiers": 2000}
 ORG_SET = "org"
 TIER_SET = "tier"
 
