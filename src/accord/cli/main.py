@@ -18,6 +18,7 @@ from accord.cli import (
     identity,
     log,
     node,
+    ops,
     sandbox,
     standards,
 )
@@ -42,6 +43,7 @@ sandbox.register(app)
 access.register(app)
 federation.register(app)
 standards.register(app)
+ops.register(app)
 
 
 @app.callback()

@@ -81,6 +81,10 @@ class BlobStore(Protocol):
         """
         ...
 
+    def iter_blobs(self) -> Iterator[str]:
+        """The digest of every committed blob (for backups), in no particular order."""
+        ...
+
 
 def is_sha256(value: str) -> bool:
     return SHA256_HEX.fullmatch(value) is not None
@@ -162,6 +166,11 @@ class LocalBlobStore:
         except FileNotFoundError:
             raise blob_missing(sha256) from None
         return _read_file(handle, start, end, chunk_size)
+
+    def iter_blobs(self) -> Iterator[str]:
+        for path in (self.root / "sha256").glob("??/??/*"):
+            if is_sha256(path.name) and path.is_file():
+                yield path.name
 
     def open_writer(self) -> LocalBlobWriter:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ class S3Client(Protocol):
     def abort_multipart_upload(self, **kwargs: Any) -> dict[str, Any]: ...
     def upload_file(self, Filename: str, Bucket: str, Key: str) -> None: ...
     def copy(self, CopySource: dict[str, str], Bucket: str, Key: str) -> None: ...
+    def get_paginator(self, operation_name: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,15 @@ class S3BlobStore:
             created = False
         path.unlink()
         return created
+
+    def iter_blobs(self) -> Iterator[str]:
+        prefix = self.location.prefix + "sha256/"
+        pages = self.client.get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=self.location.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                name = str(item["Key"]).rsplit("/", 1)[-1]
+                if is_sha256(name):
+                    yield name
 
     def open_writer(self) -> S3BlobWriter:
         return S3BlobWriter(self, f"{self.location.prefix}tmp/{secrets.token_hex(16)}")
