@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -287,19 +287,6 @@ def tile_body(session: Session, tile: Tile) -> bytes:
         ).all()
         return encode_bundle(rows)
     return encode_hashes(DatabaseHashes(session).node_hashes(tile.nodes()))
-
-
-def iter_entries(session: Session, start: int, end: int, *, chunk: int = 4096) -> Iterator[bytes]:
-    """The entries ``start`` to ``end - 1`` in order, read ``chunk`` rows at a time."""
-    while start < end:
-        stop = min(end, start + chunk)
-        rows = session.scalars(
-            select(LedgerEntry.entry)
-            .where(LedgerEntry.seq >= start, LedgerEntry.seq < stop)
-            .order_by(LedgerEntry.seq)
-        ).all()
-        yield from rows
-        start = stop
 
 
 def _check_size(session: Session, size: int) -> None:
