@@ -4,11 +4,11 @@ node whose blobs live in S3 (moto's server over HTTP) restores into another S3 p
 from __future__ import annotations
 
 import hashlib
+import shutil
 import uuid
 from pathlib import Path
 
 from accord.config import Settings
-from accord.db import make_engine, migrate
 from accord.keys import ensure_keys
 from accord.node import NodeIdentity, write_identity
 from accord.ops.backup import create_backup, restore_backup, verify_backup
@@ -45,15 +45,13 @@ def test_a_store_lists_its_committed_blobs_only(store: BlobStore) -> None:
 
 
 def test_a_node_on_s3_restores_into_a_new_prefix(
-    s3_url: str, moto_endpoint: str, s3_bucket: str, tmp_path: Path
+    s3_url: str, moto_endpoint: str, s3_bucket: str, sqlite_template: Path, tmp_path: Path
 ) -> None:
     source = Settings(data_dir=tmp_path / "node", storage_url=s3_url)
     source.data_dir.mkdir()
     ensure_keys(source.keys_dir)
     write_identity(source.data_dir, NodeIdentity("n1", "Node", "CH", "http://testserver"))
-    engine = make_engine(source.resolved_database_url)
-    migrate(engine)
-    engine.dispose()
+    shutil.copyfile(sqlite_template, source.data_dir / "accord.db")
     digests = {put(open_blob_store(source), f"data {n}".encode()) for n in range(4)}
 
     dest = tmp_path / "backup"
