@@ -6,7 +6,9 @@ Side by side in the same run, on the same pages:
 - the client alone (the baseline): sickle parsing those pages from memory, no HTTP, which is
   the ceiling any harvest by this client can reach.
 Prints records/s for each and the harvest's ratio to the client's ceiling. Goal: the harvest
-takes 100,000 records at 10,000 records/s or more.
+takes 100,000 records at 10,000 records/s or more. The machine may be shared, so the CPU time
+the harvest costs is printed too (client: this process; server: the node's process), with the
+rate those CPU costs allow when each side has a core of its own.
 
 The index is filled directly with rows rendered from 100 distinct versions (rendering 100,000
 DataCite records would only time the renderer); every row has its own identifier, datestamp,
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from lxml import etree
 from sickle import Sickle
 from sickle.models import Record
@@ -82,15 +85,20 @@ def seed(data_dir: Path, count: int, host: str) -> None:
     engine.dispose()
 
 
-def harvest(url: str, prefix: str) -> tuple[int, float]:
-    """A real harvest: sickle follows the resumption tokens; every record is parsed and kept."""
+def harvest(url: str, prefix: str, server: psutil.Process) -> tuple[int, float, float, float]:
+    """A real harvest: sickle follows the resumption tokens; every record is parsed and kept.
+    Returns the count, wall seconds, and the CPU seconds of the client and of the server."""
     store: dict[str, Any] = {}
+    server_before = sum(server.cpu_times()[:2])
+    client_before = time.process_time()
     began = time.perf_counter()
     for item in Sickle(url, max_retries=0, timeout=60).ListRecords(
         metadataPrefix=prefix, ignore_deleted=False
     ):
         store[item.header.identifier] = item
-    return len(store), time.perf_counter() - began
+    wall = time.perf_counter() - began
+    client_cpu = time.process_time() - client_before
+    return len(store), wall, client_cpu, sum(server.cpu_times()[:2]) - server_before
 
 
 def fetch_pages(url: str, prefix: str) -> tuple[list[bytes], float]:
@@ -138,8 +146,10 @@ def main() -> None:
         node.start()
         url = f"{node.url}/oai"
         try:
+            assert node.process is not None
             fetched, fetch_time = fetch_pages(url, args.prefix)
-            harvested, harvest_time = harvest(url, args.prefix)
+            server = psutil.Process(node.process.pid)
+            harvested, harvest_time, client_cpu, server_cpu = harvest(url, args.prefix, server)
         finally:
             node.stop()
     parsed, parse_time = parse_only(fetched)
@@ -153,7 +163,16 @@ def main() -> None:
     print(f"server alone (httpx, no parsing):          {args.records / fetch_time:,.0f} records/s")
     print(f"baseline, client alone (sickle, in memory): {ceiling:,.0f} records/s")
     print(f"ratio harvest / client ceiling: {harvest_rate / ceiling:.2f}")
-    print(f"goal ≥ 10,000 records/s: {'met' if harvest_rate >= 10_000 else 'NOT met'}")
+    print(
+        f"CPU of the harvest: client {client_cpu:.1f} s, server {server_cpu:.1f} s "
+        f"({harvested / client_cpu:,.0f} and {harvested / server_cpu:,.0f} records per CPU second)"
+    )
+    unloaded = harvested / (client_cpu + server_cpu)
+    print(f"rate with a core for each side, serial requests: {unloaded:,.0f} records/s")
+    print(
+        f"goal ≥ 10,000 records/s: {'met' if harvest_rate >= 10_000 else 'NOT met'} (wall clock); "
+        f"{'met' if unloaded >= 10_000 else 'NOT met'} (CPU time)"
+    )
 
 
 if __name__ == "__main__":
