@@ -14,6 +14,11 @@ fi
 say "installing Accord with its test dependencies"
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# roc-validator (RO-Crate checks in the standards tests) pins rich<14, which the node does not
+# use: install it and its own needs without resolving rich (decision 0402).
+.venv/bin/python -m pip install --quiet --no-deps roc-validator==0.13.0 cattrs==26.2.1 \
+  colorlog==6.12.0 enum-tools==0.12.0 inquirerpy==0.3.4 pfzy==0.3.4 platformdirs==4.14.8 \
+  prompt_toolkit==3.0.53 requests-cache==1.3.3 rich-click==1.9.9 toml==0.10.2 url-normalize==3.1.0
 
 # Debian's chromium drives the browser tests (never a downloaded browser build).
 if [ ! -x /usr/bin/chromium ]; then
