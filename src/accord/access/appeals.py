@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import ledger
-from accord.access import authority, notifications, requests, sanctions, schemas
+from accord.access import authority, notifications, outcomes, requests, sanctions, schemas
 from accord.access.models import (
     AccessRequest,
     Appeal,
@@ -223,7 +223,7 @@ def _overturn(session: Session, actor: Principal, appeal: Appeal, reasons: str) 
         if request is None or request.state != RequestState.DENIED:
             raise Conflict("the appealed request is no longer denied", code="access.not-appealable")
         document = AgreementDocument.model_validate(request.agreement_terms)
-        grant = requests.approve(
+        grant = outcomes.approve(
             session,
             request,
             Decider.REVIEW_BODY,

@@ -8,8 +8,6 @@ they may see but not act on are ``Forbidden`` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -76,21 +74,24 @@ def _scopes(principal: Principal, permission: Permission, kind: ScopeKind) -> li
     ]
 
 
-def committee_members(session: Session, organisation_id: str, dataset_id: str) -> Sequence[User]:
-    """Active users holding the committee role for this dataset (node-wide or scoped to it)."""
+def committee_members(session: Session, organisation_id: str, dataset_id: str) -> list[str]:
+    """Ids of the active users holding the committee role for this dataset (node-wide or
+    scoped to its organisation or to the dataset itself)."""
     in_scope = or_(
         RoleAssignment.scope_kind == ScopeKind.NODE,
         (RoleAssignment.scope_kind == ScopeKind.ORGANISATION)
         & (RoleAssignment.scope_id == organisation_id),
         (RoleAssignment.scope_kind == ScopeKind.DATASET) & (RoleAssignment.scope_id == dataset_id),
     )
-    return session.scalars(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role == Role.COMMITTEE, User.status == "active", in_scope)
-        .distinct()
-        .order_by(User.id)
-    ).all()
+    return list(
+        session.scalars(
+            select(User.id)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == Role.COMMITTEE, User.status == "active", in_scope)
+            .distinct()
+            .order_by(User.id)
+        )
+    )
 
 
 def conflicted(

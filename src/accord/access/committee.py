@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import ledger
-from accord.access import authority, requests
+from accord.access import authority, outcomes, requests
 from accord.access.models import (
     PENDING_STATES,
     AccessRequest,
@@ -158,7 +158,7 @@ def _decide_if_quorate(session: Session, member: Principal, request: AccessReque
     denying = [v for v in request.votes if v.outcome == "deny"]
     if len(approving) >= now.quorum:
         conditions = list(dict.fromkeys(c for v in approving for c in v.conditions))
-        requests.approve(
+        outcomes.approve(
             session,
             request,
             Decider.COMMITTEE,
@@ -168,7 +168,7 @@ def _decide_if_quorate(session: Session, member: Principal, request: AccessReque
             mode=request.engine_mode if request.engine_mode != "none" else request.mode,
         )
     elif len(denying) >= now.quorum:
-        requests.deny(
+        outcomes.deny(
             session,
             request,
             Decider.COMMITTEE,

@@ -1,4 +1,4 @@
-"""Access requests: submission and the engine's evaluation, status, withdrawal, the thread.
+"""Access requests: submission and the engine's evaluation, reading, withdrawal.
 
 On submission the agreements engine decides at once (DESIGN.md, the spine):
 ``permit`` → the grant is made (auto-grant); ``deny`` → refused with reasons the requester sees
@@ -9,29 +9,25 @@ agreement. Every step is logged in the transaction that makes it (DESIGN.md rule
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from accord import ledger
-from accord.access import authority, grants, notifications, schemas
+from accord.access import authority, outcomes, schemas
 from accord.access.evaluation import Asked, decide
 from accord.access.governing import Governing, governing_agreement
 from accord.access.models import (
     PENDING_STATES,
     AccessRequest,
-    Decider,
-    Grant,
     RequestKind,
-    RequestMessage,
     RequestState,
 )
 from accord.agreements.decision import Decision, Mode, Outcome
 from accord.agreements.durations import Duration
 from accord.catalog import service as catalog
-from accord.catalog.models import DatasetVersion, VersionState
+from accord.catalog.models import Dataset, DatasetVersion, VersionState
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from accord.identity import service as identity
 from accord.identity.models import User
@@ -41,7 +37,6 @@ from accord.ids import new_id
 from accord.node import node_of
 from accord.paging import fetch_page
 
-APPEAL_WINDOW = timedelta(days=30)
 REQUESTABLE_TIERS = frozenset({"controlled", "restricted"})
 
 
@@ -59,8 +54,8 @@ def submit(session: Session, actor: Principal, data: schemas.RequestCreate) -> A
     asked = asked_of(data, data.project_title)
     decision = decide(session, user, governing, asked)
     request = _new_request(session, user, version, governing, data, decision)
-    _log_submitted(session, actor, request, decision)
-    settle(session, request, decision, actor.user_id)
+    log_submitted(session, actor, request, decision)
+    outcomes.settle(session, request, decision, actor.user_id)
     return request
 
 
@@ -100,7 +95,11 @@ def requester(session: Session, actor: Principal) -> User:
 def requestable_version(
     session: Session, actor: Principal, dataset_id: str, number: int | None
 ) -> DatasetVersion:
-    version = catalog.get_version(session, dataset_id, number, actor)
+    """The published version asked for (the newest when ``number`` is None), of a tier that
+    needs a request. One indexed read; the catalog's service explains what is not found."""
+    version = _published_version(session, dataset_id, number)
+    if version is None:
+        version = catalog.get_version(session, dataset_id, number, actor)
     if version.state != VersionState.PUBLISHED:
         raise Conflict(
             f"{dataset_id}@v{version.number} is {version.state}: only published versions "
@@ -114,6 +113,25 @@ def requestable_version(
             hint="download it directly (registered data: accept the terms of use first)",
         )
     return version
+
+
+def _published_version(
+    session: Session, dataset_id: str, number: int | None
+) -> DatasetVersion | None:
+    query = (
+        select(DatasetVersion)
+        .options(
+            lazyload(DatasetVersion.files),
+            joinedload(DatasetVersion.dataset).lazyload(Dataset.versions),
+        )
+        .where(
+            DatasetVersion.dataset_id == dataset_id[:40],
+            DatasetVersion.state == VersionState.PUBLISHED,
+        )
+    )
+    if number is not None:
+        query = query.where(DatasetVersion.number == number)
+    return session.scalars(query.order_by(DatasetVersion.number.desc()).limit(1)).first()
 
 
 def _new_request(
@@ -172,149 +190,7 @@ def record_decision(request: AccessRequest, governing: Governing, decision: Deci
     request.deadline_at = refer_deadline if decision.outcome is Outcome.REFER else None
 
 
-def settle(session: Session, request: AccessRequest, decision: Decision, actor_id: str) -> None:
-    """Act on the engine's outcome: grant, deny, or refer to the committee."""
-    if decision.outcome is Outcome.PERMIT:
-        approve(
-            session,
-            request,
-            Decider.ENGINE,
-            actor_id,
-            reasons="The request meets every condition of the agreement.",
-            conditions=[],
-            mode=decision.mode.value,
-        )
-    elif decision.outcome is Outcome.DENY:
-        deny(session, request, Decider.ENGINE, actor_id, deciding_text(decision))
-    else:
-        refer(session, request)
-
-
-def deciding_text(decision: Decision) -> str:
-    return (
-        " ".join(r.text for r in decision.deciding_reasons()) or "The agreement does not allow it."
-    )
-
-
-def approve(
-    session: Session,
-    request: AccessRequest,
-    decided_by: Decider,
-    actor_id: str,
-    *,
-    reasons: str,
-    conditions: list[str],
-    mode: str,
-    obligations: list[dict[str, Any]] | None = None,
-) -> Grant:
-    """Approve: make (or, for a renewal, extend) the grant."""
-    _decided(session, request, RequestState.APPROVED, decided_by, reasons)
-    request.conditions = conditions
-    ledger.append(
-        session,
-        ledger.Event(
-            "access.request.approved",
-            subjects={"actor": actor_id, "requester": request.requester_id},
-            public={"request": request.id, "decided_by": decided_by.value, "mode": mode},
-            record={"reasons": reasons, "conditions": conditions},
-        ),
-    )
-    if request.kind == RequestKind.RENEWAL and request.renews_grant_id:
-        grant = session.get(Grant, request.renews_grant_id)
-        if grant is None:
-            raise NotFound(f"no grant {request.renews_grant_id}", code="access.grant-not-found")
-        return grants.extend(session, actor_id, grant, request)
-    return grants.create_grant(
-        session,
-        request,
-        mode=mode,
-        actor_id=actor_id,
-        obligations=request.engine_obligations if obligations is None else obligations,
-        conditions=conditions,
-    )
-
-
-def deny(
-    session: Session, request: AccessRequest, decided_by: Decider, actor_id: str, reasons: str
-) -> None:
-    _decided(session, request, RequestState.DENIED, decided_by, reasons)
-    ledger.append(
-        session,
-        ledger.Event(
-            "access.request.denied",
-            subjects={"actor": actor_id, "requester": request.requester_id},
-            public={
-                "request": request.id,
-                "decided_by": decided_by.value,
-                "reasons": _reason_codes(request) if decided_by is Decider.ENGINE else [],
-            },
-            record={"reasons": reasons},
-        ),
-    )
-    until = request.decided_at + APPEAL_WINDOW if request.decided_at else None
-    notifications.notify(
-        session,
-        request.requester_id,
-        "request.denied",
-        f"Request {request.id} was denied",
-        f"Your request for {request.dataset_id}@v{request.version_number} was denied: {reasons} "
-        f"You may appeal until {until:%Y-%m-%d}.",
-        f"/access/requests/{request.id}",
-    )
-
-
-def refer(session: Session, request: AccessRequest) -> None:
-    request.state = RequestState.REFERRED
-    ledger.append(
-        session,
-        ledger.Event(
-            "access.request.referred",
-            subjects={"requester": request.requester_id},
-            public={
-                "request": request.id,
-                "reasons": _reason_codes(request),
-                "deadline_at": request.deadline_at.isoformat() if request.deadline_at else None,
-            },
-        ),
-    )
-    for member in authority.committee_members(
-        session, request.dataset_organisation_id, request.dataset_id
-    ):
-        if member.id != request.requester_id:
-            notifications.notify(
-                session,
-                member.id,
-                "request.referred",
-                f"New request to review: {request.project_title}",
-                f"{request.id} asks for {request.dataset_id}@v{request.version_number}; decide by "
-                f"{request.deadline_at:%Y-%m-%d}.",
-                f"/access/reviews/{request.id}",
-            )
-
-
-def _decided(
-    session: Session,
-    request: AccessRequest,
-    state: RequestState,
-    decided_by: Decider,
-    reasons: str,
-) -> None:
-    now = node_of(session).clock.now()
-    request.state = state
-    request.decided_by = decided_by.value
-    request.decided_at = now
-    request.decision_reasons = reasons
-    request.paused_at = None
-    request.updated_at = now
-
-
-def _reason_codes(request: AccessRequest) -> list[str]:
-    wanted = {"deny": {"deny"}, "refer": {"refer", "sandbox"}, "permit": {"sandbox"}}
-    effects = wanted.get(request.engine_outcome, set())
-    return sorted({r["code"] for r in request.engine_reasons if r["effect"] in effects})
-
-
-def _log_submitted(
+def log_submitted(
     session: Session, actor: Principal, request: AccessRequest, decision: Decision
 ) -> None:
     ledger.append(
@@ -344,94 +220,6 @@ def _log_submitted(
                 "ethics_reference": request.ethics_reference,
             },
         ),
-    )
-
-
-# --- renewal -----------------------------------------------------------------------------------
-
-
-def request_renewal(
-    session: Session, actor: Principal, grant_id: str, data: schemas.RenewalIn
-) -> AccessRequest:
-    """Ask for more time on a grant: a renewal request, evaluated like a new one."""
-    grant = grants.own_grant(session, actor, grant_id)
-    if grants.current_state(session, grant) == "revoked":
-        raise Conflict(
-            f"grant {grant_id} was revoked: it cannot be renewed", code="access.grant-revoked"
-        )
-    original = get_request(session, actor, grant.request_id)
-    if _open_renewal(session, grant.id):
-        raise Conflict(f"a renewal of {grant_id} is pending already", code="access.renewal-pending")
-    user = requester(session, actor)
-    version = catalog.get_version(session, grant.dataset_id, grant.version_number, actor)
-    governing = governing_agreement(session, version)
-    asked = Asked(
-        purpose_codes=tuple(original.purpose_codes),
-        disease_codes=tuple(original.disease_codes),
-        commercial=original.commercial,
-        ethics_approval=original.ethics_approval,
-        project=original.project_title,
-        mode=Mode(grant.mode),
-        duration=Duration.parse(data.duration),
-    )
-    decision = decide(session, user, governing, asked)
-    request = _renewal_of(session, original, grant, data, governing, decision, user)
-    _log_submitted(session, actor, request, decision)
-    settle(session, request, decision, actor.user_id)
-    return request
-
-
-def _renewal_of(
-    session: Session,
-    original: AccessRequest,
-    grant: Grant,
-    data: schemas.RenewalIn,
-    governing: Governing,
-    decision: Decision,
-    user: User,
-) -> AccessRequest:
-    now = node_of(session).clock.now()
-    request = AccessRequest(
-        id=new_id("req"),
-        kind=RequestKind.RENEWAL,
-        renews_grant_id=grant.id,
-        requester_id=user.id,
-        requester_organisation_id=user.organisation_id,
-        requester_country=user.country,
-        dataset_id=original.dataset_id,
-        dataset_organisation_id=original.dataset_organisation_id,
-        version_id=original.version_id,
-        version_number=original.version_number,
-        tier=original.tier,
-        purpose_codes=original.purpose_codes,
-        disease_codes=original.disease_codes,
-        commercial=original.commercial,
-        ethics_approval=original.ethics_approval,
-        ethics_reference=original.ethics_reference,
-        project_title=original.project_title,
-        lay_summary=f"{original.lay_summary}\n\nRenewal: {data.justification}",
-        institution=original.institution,
-        collaborators=original.collaborators,
-        mode=grant.mode,
-        duration=data.duration,
-        duties_accepted=True,
-        created_at=now,
-        updated_at=now,
-    )
-    record_decision(request, governing, decision)
-    session.add(request)
-    return request
-
-
-def _open_renewal(session: Session, grant_id: str) -> bool:
-    return (
-        session.scalar(
-            select(AccessRequest.id).where(
-                AccessRequest.renews_grant_id == grant_id,
-                AccessRequest.state.in_([s.value for s in PENDING_STATES]),
-            )
-        )
-        is not None
     )
 
 
@@ -476,7 +264,7 @@ def is_overdue(request: AccessRequest, now: datetime) -> bool:
 def appealable_until(request: AccessRequest) -> datetime | None:
     if request.state != RequestState.DENIED or request.decided_at is None:
         return None
-    return request.decided_at + APPEAL_WINDOW
+    return request.decided_at + outcomes.APPEAL_WINDOW
 
 
 def grant_mode_after_denial(request: AccessRequest) -> str:
@@ -492,7 +280,7 @@ def grant_mode_after_denial(request: AccessRequest) -> str:
     return "sandbox" if sandboxed else "download"
 
 
-# --- withdrawal and the thread ------------------------------------------------------------------
+# --- withdrawal ------------------------------------------------------------------------------
 
 
 def withdraw(
@@ -520,96 +308,3 @@ def withdraw(
         ),
     )
     return request
-
-
-def post_message(session: Session, actor: Principal, request_id: str, body: str) -> RequestMessage:
-    """Add to the request's thread: the committee asks for clarification, the requester answers.
-
-    A committee question pauses the decision deadline until the requester replies.
-    """
-    request = get_request(session, actor, request_id)
-    if request.state not in PENDING_STATES:
-        raise Conflict(
-            f"request {request.id} is {request.state}: its thread is closed",
-            code="access.request-not-pending",
-        )
-    now = node_of(session).clock.now()
-    if request.requester_id == actor.user_id:
-        role = "requester"
-        _resume(request, now)
-    else:
-        authority.require(
-            actor,
-            Permission.ACCESS_REQUEST_REVIEW,
-            request.dataset_organisation_id,
-            request.dataset_id,
-            code="access.not-committee",
-            message="only the dataset's committee asks for clarification",
-        )
-        role = "committee"
-        _pause(request, now)
-    message = RequestMessage(
-        id=new_id("msg"),
-        request_id=request.id,
-        author_id=actor.user_id,
-        author_role=role,
-        body=body,
-        created_at=now,
-    )
-    request.messages.append(message)
-    request.updated_at = now
-    _log_message(session, actor, request, message)
-    _notify_thread(session, request, message)
-    return message
-
-
-def _pause(request: AccessRequest, now: datetime) -> None:
-    if request.state == RequestState.REFERRED:
-        request.state = RequestState.CLARIFICATION
-        request.paused_at = now
-
-
-def _resume(request: AccessRequest, now: datetime) -> None:
-    if request.state == RequestState.CLARIFICATION:
-        if request.paused_at is not None and request.deadline_at is not None:
-            request.deadline_at += now - request.paused_at
-        request.state = RequestState.REFERRED
-        request.paused_at = None
-
-
-def _log_message(
-    session: Session, actor: Principal, request: AccessRequest, message: RequestMessage
-) -> None:
-    kind = "clarification-requested" if message.author_role == "committee" else "clarified"
-    ledger.append(
-        session,
-        ledger.Event(
-            f"access.request.{kind}",
-            subjects={"actor": actor.user_id},
-            public={"request": request.id, "message": message.id, "state": request.state},
-            record={"body": message.body},
-        ),
-    )
-
-
-def _notify_thread(session: Session, request: AccessRequest, message: RequestMessage) -> None:
-    if message.author_role == "committee":
-        notifications.notify(
-            session,
-            request.requester_id,
-            "request.clarification",
-            f"The committee asks about request {request.id}",
-            message.body,
-            f"/access/requests/{request.id}",
-        )
-        return
-    askers = {m.author_id for m in request.messages if m.author_role == "committee"}
-    for member_id in sorted(askers):
-        notifications.notify(
-            session,
-            member_id,
-            "request.clarified",
-            f"The requester answered on {request.id}",
-            message.body,
-            f"/access/reviews/{request.id}",
-        )

@@ -59,10 +59,10 @@ def flag_overdue_requests(session: Session, now: datetime) -> int:
         members = authority.committee_members(
             session, request.dataset_organisation_id, request.dataset_id
         )
-        for member in members:
+        for member_id in members:
             notifications.notify(
                 session,
-                member.id,
+                member_id,
                 "request.overdue",
                 f"Overdue: request {request.id}",
                 f"The decision on {request.id} was due {request.deadline_at:%Y-%m-%d}.",

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from accord.access import documents, duties, grants, passport, requests, schemas
+from accord.access import documents, duties, grants, passport, renewals, schemas
 from accord.access.api.common import (
     PREFIX,
     Admin,
@@ -67,7 +67,7 @@ def renew_grant(
     grant_id: str, body: schemas.RenewalIn, session: SessionDep, principal: Submitter
 ) -> schemas.RequestOut:
     """Ask for more time: a renewal request, evaluated by the engine like a new request."""
-    request = requests.request_renewal(session, principal, grant_id, body)
+    request = renewals.request_renewal(session, principal, grant_id, body)
     session.commit()
     return documents.request_out(session, request, principal)
 

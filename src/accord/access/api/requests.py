@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from accord.access import documents, requests, schemas
+from accord.access import documents, requests, schemas, thread
 from accord.access.api.common import PREFIX, Cursor, Limit, Messenger, Reader, Submitter
 from accord.node import node_of
 from accord.paging import Page
@@ -69,6 +69,6 @@ def post_message(
     request_id: str, body: schemas.MessageIn, session: SessionDep, principal: Messenger
 ) -> schemas.MessageOut:
     """The committee asks for clarification (the deadline pauses); the requester answers."""
-    message = requests.post_message(session, principal, request_id, body.body)
+    message = thread.post_message(session, principal, request_id, body.body)
     session.commit()
     return schemas.MessageOut.model_validate(message)

@@ -56,7 +56,7 @@ def get_committee(scope_id: str, session: SessionDep, principal: Reader) -> sche
         scope_kind=committee.scope_of(scope_id).value,
         scope_id=scope_id,
         quorum=committee.quorum_for(session, organisation_id, dataset_id or ""),
-        members=[m.id for m in members],
+        members=members,
     )
 
 
@@ -73,7 +73,7 @@ def configure_committee(
         scope_kind=committee.scope_of(scope_id).value,
         scope_id=scope_id,
         quorum=body.quorum,
-        members=[m.id for m in members],
+        members=members,
     )
 
 

@@ -18,8 +18,10 @@ from accord.access import (
     duties,
     grants,
     notifications,
+    renewals,
     requests,
     schemas,
+    thread,
 )
 from accord.access.governing import governing_agreement
 from accord.access.models import AccessRequest, Appeal, Publication
@@ -249,7 +251,7 @@ def post_message(
     back: Annotated[str, Form(max_length=20)] = "requests",
 ) -> Response:
     def action() -> str:
-        requests.post_message(session, principal, request_id, schemas.MessageIn(body=body).body)
+        thread.post_message(session, principal, request_id, schemas.MessageIn(body=body).body)
         return f"/access/{'reviews' if back == 'reviews' else 'requests'}/{request_id}"
 
     return act(session, action, _back_to_request(request, session, principal, request_id))
@@ -374,7 +376,7 @@ def renew(
 ) -> Response:
     def action() -> str:
         data = schemas.RenewalIn(duration=duration, justification=justification)
-        renewal = requests.request_renewal(session, principal, grant_id, data)
+        renewal = renewals.request_renewal(session, principal, grant_id, data)
         return f"/access/requests/{renewal.id}"
 
     return act(session, action, _back_to_grant(request, session, principal, grant_id))
