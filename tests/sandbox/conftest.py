@@ -10,6 +10,7 @@ asks the access workflow for the grant and replaces only its disclosure settings
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -249,7 +250,7 @@ def world(
     make_org: Any,
     clock: SettableClock,
     sandbox_settings: SandboxSettings,
-) -> World:
+) -> Iterator[World]:
     data_org = make_org("Geneva Institute for Population Health", "CH")
     research_org = make_org("Instituto Nacional de Saúde", "BR")
     grants = PolicyGrants(DisclosurePolicy())
@@ -266,4 +267,5 @@ def world(
     )
     world.dataset_id, world.version_id = publish_dataset(node, data_org)
     world.grant_id = grant_sandbox(node, world.researcher, world.dataset_id)
-    return world
+    yield world
+    world.worker.close()

@@ -170,8 +170,9 @@ def test_dp_measurements_spend_a_budget_that_never_goes_below_zero(world: World)
     count = world.dp(measure="count", table="people", epsilon=0.5)
     assert count["state"] == "released" and count["epsilon"] == 0.5
     result = world.result(count["id"])
-    assert result["columns"] == ["count", "plus_minus"]
-    value, error = result["rows"][0]
+    assert result["columns"] == ["statistic", "value", "plus_minus"]
+    statistic, value, error = result["rows"][0]
+    assert statistic == "count"
     assert error > 0 and abs(value - 118) < 200
     assert result["dp"]["epsilon"] == 0.5 and result["dp"]["confidence"] == 0.95
     budget = world.client.get(
@@ -199,8 +200,8 @@ def test_dp_measurements_spend_a_budget_that_never_goes_below_zero(world: World)
     rows = world.result(histogram["id"])["rows"]
     assert [r[0] for r in rows] == ["north", "south", "east", "west", "(other)"]
     released_mean = world.dp(**mean, epsilon=0.25)
-    value = world.result(released_mean["id"])["rows"][0][0]
-    assert 18 <= value <= 90
+    (_, value, _), (_, count_value, _) = world.result(released_mean["id"])["rows"]
+    assert 18 <= value <= 90 and count_value >= 0
     assert_problem(world.submit(dp={**mean, "epsilon": 0.01}), 409, "sandbox.budget-exhausted")
     trail = events(world.node)
     assert trail.count("sandbox.budget.spent") == 4
@@ -209,6 +210,7 @@ def test_dp_measurements_spend_a_budget_that_never_goes_below_zero(world: World)
 
 def test_a_failing_job_says_why_and_the_worker_takes_the_next(world: World) -> None:
     configure_sandbox(world.node, SandboxSettings(time_limit_seconds=1.0, memory_limit_mb=512))
+    world.worker.close()
     world.worker = Worker(world.node, name="test-worker")
     slow = world.submit(sql="SELECT count(*) FROM people a, people b, people c, people d, people e")
     fine = world.submit(sql="SELECT sex, count(*) FROM people GROUP BY 1")

@@ -181,7 +181,7 @@ POLICIES = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=GROUPS, policy=POLICIES)
 def test_every_output_keeps_the_invariants(
     rows: list[tuple[str, str, int]], policy: DisclosurePolicy

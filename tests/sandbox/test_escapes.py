@@ -9,6 +9,7 @@ After each, the same executor answers an ordinary query: nothing a query did out
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,8 @@ class Sandbox:
     executor: Executor
 
     def run(self, sql: str) -> ResultTable:
-        engine = EngineLimits(1, "192MB", str(self.folder / "spill"), 64)
-        return self.executor.run(QueryTask(sql, self.tables, engine, 200, 50))
+        task = QueryTask(sql, self.tables, str(self.folder / "spill"), 200, 50)
+        return self.executor.run(task)
 
     def attempt(self, sql: str) -> str:
         """What happens to ``sql`` as a job: "refused", or the code it fails with."""
@@ -51,7 +52,7 @@ class Sandbox:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     folder = tmp_path_factory.mktemp("escapes")
     (folder / "people.csv").write_bytes(people_csv())
     (folder / "visits.parquet").write_bytes(visits_parquet())
@@ -62,7 +63,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Sandbox:
         TableSource("people", str(folder / "people.csv"), "csv", None),
         TableSource("visits", str(folder / "visits.parquet"), "parquet", None),
     )
-    return Sandbox(folder, secret, tables, Executor(time_limit=1.5, memory_limit_bytes=512 * 2**20))
+    executor = Executor(
+        limits=EngineLimits(1, "192MB", 64), time_limit=1.5, memory_limit_bytes=512 * 2**20
+    )
+    yield Sandbox(folder, secret, tables, executor)
+    executor.close()
 
 
 def _hostile(secret: str, people: str) -> list[tuple[str, str, str]]:

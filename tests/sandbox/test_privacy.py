@@ -97,11 +97,13 @@ def test_filters_are_quoted_values_and_column_names() -> None:
 def test_a_generous_epsilon_gives_an_answer_near_the_truth() -> None:
     query = DpQuery(measure=Measure.MEAN, table="people", column="age", bounds=(18, 90), epsilon=10)
     result = release(query, exact(query))
-    mean, error = result.rows[0]
+    (name, mean, error), (also, count, count_error) = result.rows
     truth = sum(r[3] for r in people_rows()) / len(people_rows())
-    assert result.columns == ("mean", "plus_minus")
+    assert result.columns == ("statistic", "value", "plus_minus")
+    assert (name, also) == ("mean", "count")
     assert 0 < error < 5
     assert abs(mean - truth) < 10 * error
+    assert abs(count - 118) < 10 * count_error
     assert result.as_json()["epsilon"] == 10
 
 
@@ -122,7 +124,7 @@ def test_a_histogram_has_one_noisy_count_per_declared_bin() -> None:
 
 def test_counts_are_never_negative() -> None:
     query = DpQuery(measure=Measure.COUNT, table="people", epsilon=0.01)
-    assert all(release(query, [(0,)]).rows[0][0] >= 0 for _ in range(20))
+    assert all(release(query, [(0,)]).rows[0][1] >= 0 for _ in range(20))
 
 
 def test_a_measurement_that_would_overspend_is_refused() -> None:

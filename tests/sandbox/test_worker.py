@@ -86,11 +86,11 @@ def test_two_worker_processes_share_the_queue(
     workers = start_workers(2)
     slow = world.submit(sql=SLOW).json()["id"]
     busy = wait_for(world.node, slow, {"running"})
-    quick = [world.submit(sql=QUICK).json()["id"] for _ in range(4)]
+    quick = [world.submit(sql=QUICK).json()["id"] for _ in range(2)]
     done = [wait_for(world.node, job_id, {"released"}) for job_id in quick]
     assert busy.worker not in {job.worker for job in done}, "the other worker took them"
     assert wait_for(world.node, slow, {"running"}).worker == busy.worker, "still running"
-    assert len(started_events(world.node)) == 5, "each job was started exactly once"
+    assert len(started_events(world.node)) == 3, "each job was started exactly once"
     for process in workers:
         process.send_signal(signal.SIGTERM)
     for process in workers:

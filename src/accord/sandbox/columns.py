@@ -59,7 +59,7 @@ def _read_columns(node: NodeContext, table: TabularFile) -> list[dict[str, str]]
     cache_dir = node.settings.data_dir / "sandbox" / "cache"
     sources = local_sources([table], blob_store_of(node), cache_dir)
     with tempfile.TemporaryDirectory(prefix="accord-describe-") as spill:
-        con = open_locked(sources, EngineLimits(1, "256MB", spill, 64))
+        con = open_locked(sources, EngineLimits(1, "256MB", 64), spill)
         try:
             return describe(con, table.table)
         finally:

@@ -19,20 +19,33 @@ from accord.sandbox.tables import TableSource
 
 @dataclass(frozen=True)
 class EngineLimits:
+    """What one query may use: DuckDB threads, DuckDB memory, spill space."""
+
     threads: int
     memory_limit: str
-    temp_directory: str
     temp_limit_mb: int
 
 
-def open_locked(tables: Sequence[TableSource], limits: EngineLimits) -> duckdb.DuckDBPyConnection:
+def open_locked(
+    tables: Sequence[TableSource], limits: EngineLimits, temp_directory: str
+) -> duckdb.DuckDBPyConnection:
     """A new in-memory database exposing ``tables`` as views, every setting locked."""
+    con = open_engine(limits)
+    try:
+        lock_down(con, tables, temp_directory)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def open_engine(limits: EngineLimits) -> duckdb.DuckDBPyConnection:
+    """A new in-memory database with its limits set and nothing to read yet (not locked)."""
     con = duckdb.connect(
         ":memory:",
         config={
             "threads": limits.threads,
             "memory_limit": limits.memory_limit,
-            "temp_directory": limits.temp_directory,
             "max_temp_directory_size": f"{limits.temp_limit_mb}MB",
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
@@ -42,21 +55,24 @@ def open_locked(tables: Sequence[TableSource], limits: EngineLimits) -> duckdb.D
             "preserve_insertion_order": False,
         },
     )
-    try:
-        con.execute("SET python_enable_replacements = false")
-        con.execute("SET enable_progress_bar = true")
-        con.execute("SET enable_progress_bar_print = false")
-        con.execute(f"SET allowed_paths = [{', '.join(literal(t.location) for t in tables)}]")
-        con.execute("SET enable_external_access = false")
-        for table in tables:
-            # the name and the path are quoted by identifier() and literal()
-            view = f"CREATE VIEW {identifier(table.table)} AS SELECT * FROM {_reader(table)}"  # noqa: S608
-            con.execute(view)
-        con.execute("SET lock_configuration = true")
-    except BaseException:
-        con.close()
-        raise
+    con.execute("SET python_enable_replacements = false")
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     return con
+
+
+def lock_down(
+    con: duckdb.DuckDBPyConnection, tables: Sequence[TableSource], temp_directory: str
+) -> None:
+    """Allow exactly the tables' files, switch external access off, create the views, lock."""
+    con.execute(f"SET temp_directory = {literal(temp_directory)}")
+    con.execute(f"SET allowed_paths = [{', '.join(literal(t.location) for t in tables)}]")
+    con.execute("SET enable_external_access = false")
+    for table in tables:
+        # the name and the path are quoted by identifier() and literal()
+        view = f"CREATE VIEW {identifier(table.table)} AS SELECT * FROM {_reader(table)}"  # noqa: S608
+        con.execute(view)
+    con.execute("SET lock_configuration = true")
 
 
 def _reader(table: TableSource) -> str:

@@ -3,11 +3,14 @@
 Each query runs in a child process forked from the worker, so that whatever the query does
 (exhaust memory, spin for ever, crash the engine), the worker survives and takes the next job.
 The worker itself runs no multi-threaded code (its own DuckDB, for reading SQL, has one thread),
-so forking it is safe; the child leaves with ``os._exit`` and touches none of the worker's
-database connections. The
-worker watches the child: past the time limit, or above the memory limit (resident set size),
-the child is killed and the job fails with a clear error. DuckDB's own memory limit stops most
-queries before that, with its own error.
+so forking it is safe; a child leaves with ``os._exit`` and touches none of the worker's
+database connections. Each child serves exactly one query; between jobs the worker forks the
+next one (``prepare``), which opens its (empty) DuckDB while it waits, so that a job waits for
+neither a fork nor a database start.
+
+The worker watches the child: past the time limit, or above the memory limit (resident set
+size), the child is killed and the job fails with a clear error. DuckDB's own memory limit stops
+most queries before that, with its own error.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from accord.errors import AccordError
-from accord.sandbox.engine import EngineLimits, open_locked
+from accord.sandbox.engine import EngineLimits, lock_down, open_engine
 from accord.sandbox.tables import TableSource
 
 PROGRESS_SECONDS = 0.5
@@ -52,7 +55,7 @@ class QueryFailed(AccordError):
 class QueryTask:
     sql: str
     tables: tuple[TableSource, ...]
-    engine: EngineLimits
+    temp_directory: str
     max_rows: int
     max_columns: int
 
@@ -70,13 +73,32 @@ Progress = Callable[[int], None]
 """Called about twice a second while a query runs: percent done, or -1 when unknown."""
 
 
-class Executor:
-    """Starts one child process per query and watches it."""
+@dataclass
+class _Child:
+    """A forked query process and the two ends of its pipes the worker holds."""
 
-    def __init__(self, *, time_limit: float, memory_limit_bytes: int) -> None:
+    process: Any
+    tasks: Connection
+    results: Connection
+
+    def end(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.tasks.close()
+        self.results.close()
+
+
+class Executor:
+    """Runs each query in a fresh child process (one ready in advance) and watches it."""
+
+    def __init__(self, *, limits: EngineLimits, time_limit: float, memory_limit_bytes: int) -> None:
+        self.limits = limits
         self.time_limit = time_limit
         self.memory_limit_bytes = memory_limit_bytes
         self._context = multiprocessing.get_context("fork")
+        self._ready: _Child | None = None
+        self._spent: list[_Child] = []
 
     def run(
         self,
@@ -86,52 +108,68 @@ class Executor:
     ) -> ResultTable:
         """The task's result, or ``QueryFailed`` (time, memory, refused by the engine, crash);
         ``Interrupted`` when ``stop`` is set before the query ends."""
-        receiver, sender = self._context.Pipe(duplex=False)
-        child = self._context.Process(target=serve, args=(sender, task), daemon=True)
-        child.start()
-        sender.close()
+        child, self._ready = self._ready or self._fork(), None
         try:
-            return self._watch(child, receiver, progress, stop or threading.Event())
+            child.tasks.send(task)
+            return self._watch(child, progress, stop or threading.Event())
         finally:
-            receiver.close()
-            if child.is_alive():
-                child.kill()
-            child.join()
+            child.process.kill()  # reaped by prepare(), after the caller recorded the answer
+            self._spent.append(child)
+
+    def prepare(self) -> None:
+        """Reap the children of past queries and fork the one for the next query (call this
+        between jobs: the fork and the child's database start then cost the next job nothing)."""
+        while self._spent:
+            self._spent.pop().end()
+        if self._ready is None:
+            self._ready = self._fork()
+
+    def close(self) -> None:
+        """End every child: the past ones and the one kept ready."""
+        while self._spent:
+            self._spent.pop().end()
+        if self._ready is not None:
+            self._ready.end()
+            self._ready = None
+
+    def _fork(self) -> _Child:
+        task_reader, task_writer = self._context.Pipe(duplex=False)
+        result_reader, result_writer = self._context.Pipe(duplex=False)
+        process = self._context.Process(
+            target=serve, args=(task_reader, result_writer, self.limits), daemon=True
+        )
+        process.start()
+        task_reader.close()
+        result_writer.close()
+        return _Child(process, task_writer, result_reader)
 
     def _watch(
-        self,
-        child: Any,
-        receiver: Connection,
-        progress: Progress | None,
-        stop: threading.Event,
+        self, child: _Child, progress: Progress | None, stop: threading.Event
     ) -> ResultTable:
         deadline = time.monotonic() + self.time_limit
         while True:
             if stop.is_set():
-                child.kill()
                 raise Interrupted
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                child.kill()
                 raise _time_limit(self.time_limit)
-            if receiver.poll(min(_WATCH_SECONDS, remaining)):
-                message = _receive(receiver, child)
+            if child.results.poll(min(_WATCH_SECONDS, remaining)):
+                message = _receive(child)
                 if message[0] == "progress":
                     if progress is not None:
                         progress(int(message[1]))
                     continue
                 return _finish(message)
-            if _resident_bytes(child.pid) > self.memory_limit_bytes:
-                child.kill()
+            if _resident_bytes(child.process.pid) > self.memory_limit_bytes:
                 raise _memory_limit(self.memory_limit_bytes)
 
 
-def _receive(receiver: Connection, child: Any) -> tuple[Any, ...]:
+def _receive(child: _Child) -> tuple[Any, ...]:
     try:
-        message: tuple[Any, ...] = receiver.recv()
+        message: tuple[Any, ...] = child.results.recv()
     except EOFError:
-        child.join(timeout=5)
-        raise _crashed(child.exitcode) from None
+        child.process.join(timeout=5)
+        raise _crashed(child.process.exitcode) from None
     return message
 
 
@@ -188,16 +226,28 @@ _HINTS = {
 # --- in the child process ---------------------------------------------------------------------
 
 
-def serve(sender: Connection, task: QueryTask) -> None:
-    """Child process body: run the task, send progress, then the result or the error."""
+def serve(tasks: Connection, results: Connection, limits: EngineLimits) -> None:
+    """Child process body: open a database, wait for the task, run it, report progress and
+    then the result or the error. The worker kills the process after the answer."""
     lock = threading.Lock()
 
     def send(message: tuple[Any, ...]) -> None:
         with lock:
-            sender.send(message)
+            results.send(message)
 
     try:
-        con = open_locked(task.tables, task.engine)
+        con = open_engine(limits)
+    except duckdb.Error as error:
+        con, failure = None, error
+    try:
+        task: QueryTask = tasks.recv()
+    except EOFError:
+        return  # the worker closed: no query will come
+    if con is None:
+        send(("error", "sandbox.engine-unavailable", f"the engine did not start: {failure}"))
+        return
+    try:
+        lock_down(con, task.tables, task.temp_directory)
     except duckdb.Error as error:
         send(("error", "sandbox.tables-unreadable", f"the tables could not be opened: {error}"))
         return

@@ -65,6 +65,7 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(10))
     query: Mapped[str] = mapped_column(Text)
     query_sha256: Mapped[str] = mapped_column(String(64))
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
     grant_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     epsilon_micro: Mapped[int | None] = mapped_column(BigInteger)

@@ -7,8 +7,9 @@ values are scaled to a fixed-point integer, so that a sum is a sum of bounded in
 gives the sensitivity (the stability map of ``make_count``, ``make_sum`` or
 ``make_count_by_categories`` at distance 1) and adds discrete Laplace noise
 (``make_laplace`` over 64-bit integers, whose privacy map the code checks against the epsilon it
-spends). A mean spends half its epsilon on the sum and half on the count. Each result carries
-its epsilon and a 95% error bound (``discrete_laplacian_scale_to_accuracy``).
+spends). A mean spends half its epsilon on the sum and half on the count, and releases both the
+mean and that noisy count. Each value carries a 95% error bound
+(``discrete_laplacian_scale_to_accuracy``); the result carries its epsilon.
 
 Reference: OpenDP Library 0.16, ``opendp.measurements.make_laplace``; Dwork and Roth, *The
 Algorithmic Foundations of Differential Privacy* (2014), §3.3.
@@ -30,6 +31,7 @@ from accord.sandbox.engine import identifier, literal
 dp.enable_features("contrib")
 
 CONFIDENCE = 0.95
+COLUMNS = ("statistic", "value", "plus_minus")
 MAX_CATEGORIES = 1000
 _FIXED_POINT_LIMIT = 2**31
 _MAX_ROWS = 2**31
@@ -138,10 +140,13 @@ def aggregate_sql(query: DpQuery) -> str:
     if query.measure is Measure.HISTOGRAM:
         return f"SELECT {_bin(query, column)} AS bin, count(*) {source} GROUP BY 1"
     assert query.bounds is not None
-    lower, upper = query.bounds
+    lower, upper = (float(b) for b in query.bounds)
     factor = 10 ** scale_digits(query.bounds)
-    clamped = f"least(greatest(CAST({column} AS DOUBLE), {lower!r}), {upper!r})"
-    fixed = f"CAST(round({clamped} * {factor}) AS HUGEINT)"
+    clamped = (
+        f"CASE WHEN {column} < {lower!r} THEN {lower!r} "
+        f"WHEN {column} > {upper!r} THEN {upper!r} ELSE CAST({column} AS DOUBLE) END"
+    )
+    fixed = f"CAST({clamped} * {factor} AS BIGINT)"  # a cast to an integer rounds
     return f"SELECT count({column}), sum({fixed}) {source}"
 
 
@@ -206,7 +211,7 @@ def release(query: DpQuery, rows: list[tuple[Any, ...]]) -> DpResult:
         count = _count(rows[0][0])
         noisy, scale, error = _noisy_int(count, _count_sensitivity(), query.epsilon)
         return DpResult(
-            query.measure, query.epsilon, ("count", "plus_minus"), [[max(0, noisy), error]], scale
+            query.measure, query.epsilon, COLUMNS, [["count", max(0, noisy), error]], scale
         )
     if query.measure is Measure.HISTOGRAM:
         return _histogram(query, rows)
@@ -221,22 +226,16 @@ def _sum_or_mean(query: DpQuery, row: tuple[Any, ...]) -> DpResult:
     sensitivity = _sum_sensitivity(low, high)
     if query.measure is Measure.SUM:
         noisy, scale, error = _noisy_int(total, sensitivity, query.epsilon)
-        return DpResult(
-            query.measure,
-            query.epsilon,
-            ("sum", "plus_minus"),
-            [[noisy / factor, error / factor]],
-            scale / factor,
-        )
+        rows = [["sum", noisy / factor, error / factor]]
+        return DpResult(query.measure, query.epsilon, COLUMNS, rows, scale / factor)
     half = query.epsilon / 2
     noisy_total, scale, total_error = _noisy_int(total, sensitivity, half)
     noisy_count, _, count_error = _noisy_int(count, _count_sensitivity(), half)
     mean = (noisy_total / factor) / max(noisy_count, 1)
     mean = min(max(mean, query.bounds[0]), query.bounds[1])
     error = (total_error / factor + abs(mean) * count_error) / max(noisy_count - count_error, 1)
-    return DpResult(
-        query.measure, query.epsilon, ("mean", "plus_minus"), [[mean, error]], scale / factor
-    )
+    rows = [["mean", mean, error], ["count", max(0, noisy_count), count_error]]
+    return DpResult(query.measure, query.epsilon, COLUMNS, rows, scale / factor)
 
 
 def _histogram(query: DpQuery, rows: list[tuple[Any, ...]]) -> DpResult:

@@ -19,6 +19,12 @@ from accord.sandbox import budget
 from accord.sandbox.models import Job, JobState
 
 
+def has_queued(session: Session) -> bool:
+    """Is a job waiting? (a cheap read, so that idle workers never take the write lock)"""
+    found = session.scalar(select(Job.id).where(Job.state == JobState.QUEUED.value).limit(1))
+    return found is not None
+
+
 def claim_next(session: Session, worker: str, now: datetime, lease: timedelta) -> Job | None:
     """Take the oldest queued job for ``worker``: it becomes ``running`` under a lease."""
     job = session.scalars(

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import ledger
 from accord.catalog.models import DatasetVersion
-from accord.catalog.service import pid_of
+from accord.catalog.pids import version_pid
 from accord.clock import rfc3339
 from accord.ids import new_id
 from accord.node import node_of
@@ -65,14 +66,16 @@ def release_job(session: Session, job: Job, now: datetime, *, reviewer: str | No
     """Write the released files and their signed manifest; the job becomes ``released``."""
     node = node_of(session)
     result = job.result or {}
-    version = session.get(DatasetVersion, job.version_id)
-    if version is None:
+    number = session.scalar(
+        select(DatasetVersion.number).where(DatasetVersion.id == job.version_id)
+    )
+    if number is None:
         raise RuntimeError(f"job {job.id} names a missing version")
     manifest = {
         "job": job.id,
         "node": node.identity.node_id,
         "dataset": job.dataset_id,
-        "version": pid_of(session, version),
+        "version": version_pid(node.identity.node_id, job.dataset_id, number),
         "grant": job.grant_id,
         "kind": job.kind,
         "query_sha256": job.query_sha256,

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
-from accord.catalog.models import DatasetVersion
+from accord.catalog.models import DatasetFile
 from accord.errors import AccordError
 from accord.node import NodeContext
 from accord.sandbox import queue
@@ -33,7 +33,7 @@ from accord.sandbox.policy import DisclosurePolicy
 from accord.sandbox.privacy import DpQuery, aggregate_sql, release
 from accord.sandbox.release import record_checked
 from accord.sandbox.settings import SandboxSettings
-from accord.sandbox.sql import AggregatePlan, Fingerprint, Plan, reader
+from accord.sandbox.sql import AggregatePlan, Fingerprint, Plan, plan_from_json, reader
 from accord.sandbox.tables import local_sources, tabular_files
 from accord.storage.blobs import blob_store_of
 
@@ -67,9 +67,18 @@ class JobRunner:
         self.stop = stop
         self.lease = timedelta(seconds=settings.lease_seconds)
         self.executor = Executor(
+            limits=EngineLimits(
+                threads=settings.threads,
+                memory_limit=settings.duckdb_memory_limit,
+                temp_limit_mb=settings.temp_limit_mb,
+            ),
             time_limit=settings.time_limit_seconds,
             memory_limit_bytes=settings.memory_limit_mb * 2**20,
         )
+
+    def close(self) -> None:
+        """End the query process kept ready for the next job."""
+        self.executor.close()
 
     def run(self, job_id: str) -> None:
         """Run a job this worker claimed, and record how it ended."""
@@ -86,6 +95,7 @@ class JobRunner:
             self._fail(job_id, error)
         finally:
             shutil.rmtree(spill, ignore_errors=True)
+            self.executor.prepare()
 
     # --- loading -------------------------------------------------------------------------
 
@@ -98,13 +108,15 @@ class JobRunner:
                 raise QueryFailed(
                     "the grant expired before the job ran", code="sandbox.grant-ended"
                 )
-            version = session.get(DatasetVersion, job.version_id)
-            if version is None:
-                raise QueryFailed("the dataset version is gone", code="sandbox.no-tables")
-            tables = tabular_files(version.files)
+            files = session.scalars(
+                select(DatasetFile)
+                .options(lazyload("*"))
+                .where(DatasetFile.version_id == job.version_id)
+            ).all()
+            tables = tabular_files(files)
             policy = DisclosurePolicy.model_validate(job.policy)
             kind = JobKind(job.kind)
-            plan, dp, sql = self._plan(kind, job.query, [t.table for t in tables], policy)
+            plan, dp, sql = self._plan(job, [t.table for t in tables], policy)
             earlier = _released_cells(session, job) if isinstance(plan, AggregatePlan) else ()
             store = blob_store_of(self.node)
             cache = self.node.settings.data_dir / "sandbox" / "cache"
@@ -112,12 +124,7 @@ class JobRunner:
             task = QueryTask(
                 sql=sql,
                 tables=tuple(local_sources(tables, store, cache)),
-                engine=EngineLimits(
-                    threads=self.settings.threads,
-                    memory_limit=self.settings.duckdb_memory_limit,
-                    temp_directory=str(spill),
-                    temp_limit_mb=self.settings.temp_limit_mb,
-                ),
+                temp_directory=str(spill),
                 max_rows=self.settings.max_result_rows,
                 max_columns=self.settings.max_result_columns,
             )
@@ -125,12 +132,16 @@ class JobRunner:
 
     @staticmethod
     def _plan(
-        kind: JobKind, query: str, names: Sequence[str], policy: DisclosurePolicy
+        job: Job, names: Sequence[str], policy: DisclosurePolicy
     ) -> tuple[Plan | None, DpQuery | None, str]:
-        if kind is JobKind.DP:
-            dp = DpQuery.model_validate_json(query)
+        """What to run: the plan checked at submission (read again if there is none)."""
+        if job.kind == JobKind.DP:
+            dp = DpQuery.model_validate_json(job.query)
             return None, dp, aggregate_sql(dp)
-        plan = reader().plan(query, names, top_n=policy.top_contributors)
+        if job.plan:
+            plan = plan_from_json(job.plan)
+        else:
+            plan = reader().plan(job.query, names, top_n=policy.top_contributors)
         return plan, None, plan.sql
 
     # --- while the query runs ------------------------------------------------------------

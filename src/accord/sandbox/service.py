@@ -13,10 +13,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from accord import ledger
 from accord.catalog.access import is_steward
@@ -35,7 +35,7 @@ from accord.sandbox.policy import DisclosurePolicy
 from accord.sandbox.privacy import DpQuery
 from accord.sandbox.release import release_job, withhold_job
 from accord.sandbox.signals import notify_workers
-from accord.sandbox.sql import QueryRefused, RowLevelPlan, reader
+from accord.sandbox.sql import Plan, QueryRefused, RowLevelPlan, plan_to_json, reader
 from accord.sandbox.tables import tabular_files
 
 
@@ -70,14 +70,16 @@ def submit(
             f"{version.dataset_id}@v{version.number} has no CSV or Parquet file to query",
             code="sandbox.no-tables",
         )
+    plan: dict[str, Any] | None = None
     if sql is not None:
-        _check_sql(sql, names, grant.policy)
+        plan = plan_to_json(_check_sql(sql, names, grant.policy))
         kind, text = JobKind.SQL, sql.strip()
     else:
         assert dp is not None
         _check_dp(dp, names, grant.policy)
         kind, text = JobKind.DP, json.dumps(dp.model_dump(mode="json"), sort_keys=True)
     job = _queue(session, actor, version, grant, kind, text, now)
+    job.plan = plan
     if dp is not None:
         assert grant.policy.privacy_budget is not None
         budget.open_budget(session, grant.grant_id, grant.policy.privacy_budget, now)
@@ -133,7 +135,7 @@ def _queue(
     return job
 
 
-def _check_sql(sql: str, names: Sequence[str], policy: DisclosurePolicy) -> None:
+def _check_sql(sql: str, names: Sequence[str], policy: DisclosurePolicy) -> Plan:
     plan = reader().plan(sql, names, top_n=policy.top_contributors)
     if isinstance(plan, RowLevelPlan) and not policy.microdata:
         raise QueryRefused(
@@ -143,6 +145,7 @@ def _check_sql(sql: str, names: Sequence[str], policy: DisclosurePolicy) -> None
             "the agreement does not allow microdata to leave",
             errors=[FieldError("sql", plan.reason)],
         )
+    return plan
 
 
 def _check_dp(dp: DpQuery, names: Sequence[str], policy: DisclosurePolicy) -> None:
@@ -178,7 +181,11 @@ def _grant_for(
 
 def published_version(session: Session, version_id: str) -> DatasetVersion:
     """A published version by id; drafts and withdrawn versions are not analysed."""
-    version = session.get(DatasetVersion, version_id) if has_prefix(version_id, "dv") else None
+    version = (
+        session.get(DatasetVersion, version_id, options=[lazyload("*")])
+        if has_prefix(version_id, "dv")
+        else None
+    )
     if version is None:
         raise NotFound(f"no version {version_id[:60]!r}", code="catalog.version-not-found")
     if version.state != VersionState.PUBLISHED:

@@ -178,6 +178,46 @@ class RowLevelPlan:
 Plan = AggregatePlan | RowLevelPlan
 
 
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON, kept with the job so that the worker runs exactly what was checked."""
+    if isinstance(plan, RowLevelPlan):
+        return {"kind": "rows", "sql": plan.sql, "reason": plan.reason}
+    return {
+        "kind": "aggregate",
+        "sql": plan.sql,
+        "width": plan.width,
+        "keys": list(plan.keys),
+        "rows_stat": plan.rows_stat,
+        "occurrences": [
+            {"function": o.function, "kind": o.kind.value, "column": o.column, "stats": o.stats}
+            for o in plan.occurrences
+        ],
+        "counts": list(plan.counts),
+        "magnitudes": list(plan.magnitudes),
+        "top_n": plan.top_n,
+        "fingerprint": plan.fingerprint.as_json(),
+    }
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    if data["kind"] == "rows":
+        return RowLevelPlan(str(data["sql"]), str(data["reason"]))
+    return AggregatePlan(
+        sql=str(data["sql"]),
+        width=int(data["width"]),
+        keys=tuple(data["keys"]),
+        rows_stat=int(data["rows_stat"]),
+        occurrences=tuple(
+            Occurrence(o["function"], AggregateKind(o["kind"]), o["column"], tuple(o["stats"]))
+            for o in data["occurrences"]
+        ),
+        counts=tuple(data["counts"]),
+        magnitudes=tuple(data["magnitudes"]),
+        top_n=int(data["top_n"]),
+        fingerprint=Fingerprint.from_json(data["fingerprint"]),
+    )
+
+
 class SqlReader:
     """Parses SQL with DuckDB in a private database that reads nothing; safe across threads."""
 
@@ -206,7 +246,6 @@ class SqlReader:
         """Check ``sql`` against the granted ``tables`` and plan its run, or ``QueryRefused``."""
         text = sql.strip()
         _check_text(text)
-        self._check_statement(text)
         node = self._serialize(text)
         check_sources(node, tables)
         plan = plan_node(node, text, self._grammar, top_n=top_n, render=self._render)
@@ -214,7 +253,20 @@ class SqlReader:
             check_sources(self._serialize(plan.sql), tables)
         return plan
 
-    def _check_statement(self, text: str) -> None:
+    def _serialize(self, text: str) -> Node:
+        """The syntax tree of the one SELECT in ``text``, or why there is none."""
+        with self._lock:
+            raw = self._con.execute("SELECT json_serialize_sql(?)", [text]).fetchone()
+        doc: dict[str, Any] = json.loads(str(raw[0])) if raw else {"error": True}
+        if doc.get("error") or len(doc.get("statements", [])) != 1:
+            self._explain_refusal(text)
+            message = str(doc.get("error_message") or "this SELECT cannot be read")
+            raise _refused(f"this form of SELECT is not supported here: {message}", "sql")
+        node: Node = doc["statements"][0]["node"]
+        return node
+
+    def _explain_refusal(self, text: str) -> None:
+        """Raise the precise refusal: a parse error, several statements, or not a SELECT."""
         with self._lock:
             try:
                 statements = self._con.extract_statements(text)
@@ -228,16 +280,6 @@ class SqlReader:
                 f"only SELECT queries run in the sandbox; {kind.name} statements are refused",
                 "sql",
             )
-
-    def _serialize(self, text: str) -> Node:
-        with self._lock:
-            raw = self._con.execute("SELECT json_serialize_sql(?)", [text]).fetchone()
-        doc: dict[str, Any] = json.loads(str(raw[0])) if raw else {"error": True}
-        if doc.get("error") or len(doc.get("statements", [])) != 1:
-            message = str(doc.get("error_message") or "this SELECT cannot be read")
-            raise _refused(f"this form of SELECT is not supported here: {message}", "sql")
-        node: Node = doc["statements"][0]["node"]
-        return node
 
     def _render(self, node: Node) -> str:
         doc = {"error": False, "statements": [{"node": node, "named_param_map": []}]}
@@ -381,7 +423,8 @@ def _aggregate_plan(
     augmented = copy.deepcopy(node)
     select_list: list[Node] = augmented["select_list"]
     width = len(select_list)
-    stats: list[Node] = [grammar.rows()]
+    stats = _Stats(width)
+    stats.add(grammar.rows())
     occurrences: list[Occurrence] = []
     places: list[tuple[Node, int | None]] = [(item, i) for i, item in enumerate(select_list)]
     if augmented.get("having") is not None:
@@ -390,13 +433,9 @@ def _aggregate_plan(
         for aggregate in _top_aggregates(expression, grammar.aggregates):
             name = str(aggregate["function_name"])
             added = grammar.stats_for(aggregate, AGGREGATES[name], top_n)
-            first = width + len(stats)
-            stats.extend(added)
-            indexes = tuple(range(first, first + len(added)))
+            indexes = tuple(stats.add(stat) for stat in added)
             occurrences.append(Occurrence(name, AGGREGATES[name], column, indexes))
-    for position, stat in enumerate(stats):
-        stat["alias"] = f"__accord_stat_{position}"
-    select_list.extend(stats)
+    select_list.extend(stats.nodes)
     keys = tuple(
         i
         for i, item in enumerate(node["select_list"])
@@ -413,6 +452,24 @@ def _aggregate_plan(
         top_n=top_n,
         fingerprint=fingerprint(node),
     )
+
+
+class _Stats:
+    """The hidden statistic columns, each computed once however many aggregates need it."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.nodes: list[Node] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, stat: Node) -> int:
+        """The result column of ``stat``, appended the first time it is seen."""
+        key = _digest({k: v for k, v in stat.items() if k != "alias"})
+        if key not in self._index:
+            self._index[key] = self.width + len(self.nodes)
+            stat["alias"] = f"__accord_stat_{len(self.nodes)}"
+            self.nodes.append(stat)
+        return self._index[key]
 
 
 def _columns_that_are(node: Node, kind: AggregateKind) -> tuple[int, ...]:
@@ -559,12 +616,31 @@ class Grammar:
         else:
             chosen = [self._nonnull]
         stats = [_fill(t, argument, condition) for t in chosen]
+        if aggregate.get("filter") is None:
+            for stat in stats:
+                stat["filter"] = _without_true(stat["filter"])
         if top_n > 1 and kind is AggregateKind.MAGNITUDE:
             stats[3]["arguments"][1]["expression"]["literal"]["text"] = str(top_n)
         if distinct:
             for stat in (stats[0], stats[2]) if kind is AggregateKind.MAGNITUDE else stats:
                 stat["distinct"] = True
         return stats
+
+
+def _without_true(condition: Node | None) -> Node | None:
+    """``TRUE`` → no filter; ``TRUE AND c`` → ``c`` (the template's place for a missing one)."""
+    if condition is None or _is_true(condition):
+        return None
+    children = condition.get("children") or []
+    if condition.get("type") == "CONJUNCTION_AND" and len(children) == 2 and _is_true(children[0]):
+        rest: Node = children[1]
+        return rest
+    return condition
+
+
+def _is_true(node: Node) -> bool:
+    literal = node.get("literal") or {}
+    return node.get("class") == "CONSTANT" and literal.get("text") == "true"
 
 
 def _fill(template: Node, argument: Node, condition: Node) -> Node:

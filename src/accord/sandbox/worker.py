@@ -3,7 +3,8 @@
 ``accord serve`` starts one beside the web server; ``accord worker`` starts more, on this
 machine or any other that sees the same database and blob store. Each worker claims the oldest
 queued job, runs it (``runner``), and looks again at once; when the queue is empty it waits for
-a signal or the poll interval (``signals``). Every so often it fails jobs whose worker died.
+a signal or the poll interval (``signals``), a short one for a few seconds after a job. Every
+so often it fails jobs whose worker died.
 On SIGTERM or SIGINT it stops the running query, puts that job back in the queue, and exits;
 a worker started by ``accord serve`` also exits when that process ends.
 """
@@ -14,6 +15,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
@@ -25,8 +27,12 @@ from accord.sandbox.settings import SandboxSettings, sandbox_settings_of
 from accord.sandbox.signals import wake_up_for
 from accord.sandbox.sql import reader
 
-LOST_CHECK_EVERY = 20
+LOST_CHECK_EVERY = 50
 """Idle polls between two searches for jobs whose worker died."""
+BUSY_SECONDS = 5.0
+QUICK_POLL_SECONDS = 0.01
+"""For a few seconds after a job, a worker looks for the next one more often (a researcher
+often sends the next query at once); the look is a cheap read."""
 
 
 class Worker:
@@ -49,6 +55,9 @@ class Worker:
 
     def run_once(self) -> str | None:
         """Claim and run the next queued job; its id, or None when the queue was empty."""
+        with self.node.session(readonly=True) as session:
+            if not queue.has_queued(session):
+                return None
         with self.node.session() as session:
             job = queue.claim_next(
                 session,
@@ -64,6 +73,10 @@ class Worker:
         self.processed += 1
         return job_id
 
+    def close(self) -> None:
+        """End the query process this worker keeps ready."""
+        self.runner.close()
+
     def run_until_idle(self) -> int:
         """Run queued jobs until none is left (tests, ``accord worker --until-idle``)."""
         count = 0
@@ -76,19 +89,27 @@ class Worker:
         reader()  # parse DuckDB's grammar once, before the first job
         wake_up = wake_up_for(self.node.engine, self.stop)
         idle = 0
+        busy_until = 0.0
         try:
             while not self.stop.is_set():
                 if self.run_once() is not None:
                     idle = 0
+                    busy_until = time.monotonic() + BUSY_SECONDS
                     continue
                 idle += 1
                 if idle % LOST_CHECK_EVERY == 1:
                     self._fail_lost()
                 if self.parent_pid is not None and os.getppid() != self.parent_pid:
                     self.stop.set()  # the process that started this worker has ended
-                wake_up.wait(self.settings.poll_seconds)
+                busy = time.monotonic() < busy_until
+                wake_up.wait(
+                    min(QUICK_POLL_SECONDS, self.settings.poll_seconds)
+                    if busy
+                    else self.settings.poll_seconds
+                )
         finally:
             wake_up.close()
+            self.close()
 
     def _fail_lost(self) -> None:
         with self.node.session() as session:

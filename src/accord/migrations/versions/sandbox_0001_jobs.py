@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(10), nullable=False),
         sa.Column("query", sa.Text(), nullable=False),
         sa.Column("query_sha256", sa.String(64), nullable=False),
+        sa.Column("plan", sa.JSON(), nullable=True),
         sa.Column("policy", sa.JSON(), nullable=False),
         sa.Column("grant_expires_at", TS, nullable=False),
         sa.Column("epsilon_micro", sa.BigInteger(), nullable=True),

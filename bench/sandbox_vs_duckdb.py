@@ -1,0 +1,249 @@
+"""Sandbox jobs against plain DuckDB on a 10-million-row Parquet table, side by side in one run.
+
+Builds a node (SQLite, local blob store) with one restricted dataset holding ``people.parquet``
+(``--rows`` rows, default 10,000,000: id, region (50), sex (5), age, income), a researcher with a
+sandbox grant through the access workflow (disclosure defaults plus a privacy budget), and one
+``accord worker`` process. Then times, interleaved, ``--repeat`` times each:
+
+- the grouped aggregate ``SELECT region, sex, count(*), avg(income), sum(income) … GROUP BY
+  region, sex`` in plain DuckDB (same threads, the same file) and as a sandbox job, from
+  submission to the released output: the queue, the worker's claim, the locked-down DuckDB in a
+  child process, the disclosure checks, the signed release and the ledger entries included;
+- a DP mean of ``income`` (declared bounds), which releases the noisy mean and the noisy count,
+  as a sandbox job against ``SELECT count(*), avg(income)`` in plain DuckDB.
+
+Prints the medians and the ratios. Goals: aggregate ≤ 1.5× plain, DP count and mean ≤ 2×.
+
+    .venv/bin/python bench/sandbox_vs_duckdb.py [--rows 10000000] [--repeat 5] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from accord.access import requests as access_requests
+from accord.access.schemas import RequestCreate
+from accord.agreements import service as agreements
+from accord.catalog import service as catalog
+from accord.catalog.metadata import parse_metadata
+from accord.config import Settings
+from accord.identity import schemas
+from accord.identity import service as identity
+from accord.identity.permissions import Role
+from accord.identity.principal import Principal, local_operator
+from accord.node import NodeContext
+from accord.sandbox import service as sandbox
+from accord.sandbox.grants import AccessGrants, SandboxGrant, use_grant_source
+from accord.sandbox.models import Job
+from accord.sandbox.policy import DisclosurePolicy
+from accord.sandbox.privacy import DpQuery
+from accord.setup import initialise
+from accord.storage.blobs import blob_store_of
+from accord.storage.ingest import ingest_file
+
+AGGREGATE = (
+    "SELECT region, sex, count(*) AS n, avg(income) AS mean_income, sum(income) AS total "
+    "FROM {table} GROUP BY region, sex"
+)
+FINISHED = {"released", "withheld", "failed", "checked"}
+
+
+class BudgetGrants:
+    """The access workflow's grants with a privacy budget (agreements carry none yet)."""
+
+    def __init__(self) -> None:
+        self._grants = AccessGrants()
+
+    def active_sandbox_grant(
+        self, session: Session, user_id: str, version_id: str, now: datetime
+    ) -> SandboxGrant | None:
+        found = self._grants.active_sandbox_grant(session, user_id, version_id, now)
+        if found is None:
+            return None
+        policy = DisclosurePolicy(privacy_budget=100.0)
+        return SandboxGrant(
+            found.grant_id, found.user_id, found.dataset_id, found.version_id,
+            found.expires_at, policy,
+        )  # fmt: skip
+
+
+def make_parquet(path: Path, rows: int) -> None:
+    duckdb.connect().execute(
+        f"""COPY (SELECT i AS id, 'r' || ((i * 7919) % 50) AS region, (i * 31) % 5 AS sex,
+                  18 + (i * 13) % 70 AS age,
+                  round(20000 + ((i * 104729) % 100000)::DOUBLE, 2) AS income
+           FROM range({rows}) t(i)) TO '{path}' (FORMAT parquet)"""
+    )
+
+
+def build_node(folder: Path, parquet: Path) -> tuple[NodeContext, Principal, str]:
+    settings = Settings(data_dir=folder / "node")
+    node = initialise(
+        settings, node_id="bench", name="Bench", jurisdiction="CH", admin_email="a@b.example"
+    ).node
+    operator = local_operator()
+    with node.session() as s:
+        org = identity.create_organisation(
+            s, operator, schemas.OrganisationCreate(name="Bench institute", country="CH")
+        )
+        user, _ = identity.create_user(
+            s,
+            operator,
+            schemas.UserCreate(
+                name="Bench researcher", email="researcher@bench.example", country="CH",
+                organisation_id=org.id, roles=[Role.RESEARCHER], password="bench-password-long",
+            ),
+        )  # fmt: skip
+        blob = ingest_file(blob_store_of(node), parquet)
+        metadata = parse_metadata(_metadata(org.id))
+        version = catalog.create_dataset(s, operator, metadata)
+        catalog.add_file(s, operator, version.dataset_id, 1, path="people.parquet", blob=blob)
+        catalog.publish(s, operator, version.dataset_id, 1)
+        agreement = agreements.create_agreement(s, operator, _AGREEMENT)
+        agreements.publish(s, operator, agreement.agreement_id, 1)
+        agreements.attach(s, operator, agreement.agreement_id, 1, version.id)
+        researcher = identity.principal_for(user, via="local")
+        access_requests.submit(
+            s,
+            researcher,
+            RequestCreate(
+                dataset_id=version.dataset_id, purpose=["HMB"], project_title="Benchmark",
+                lay_summary="Timing analyses in the sandbox against plain DuckDB.",
+                institution="Bench institute", mode="sandbox", duration="P6M",
+                accept_duties=True,
+            ),
+        )  # fmt: skip
+        s.commit()
+        return node, researcher, version.id
+
+
+def _metadata(organisation_id: str) -> dict[str, Any]:
+    return {
+        "titles": [{"title": "Ten million synthetic people"}],
+        "creators": [{"name": "Bench, Accord"}],
+        "publisher": {"name": "Bench institute"},
+        "descriptions": [{"description": "Synthetic rows for the sandbox benchmark."}],
+        "rights_list": [{"rights_identifier": "CC0-1.0"}],
+        "tier": "restricted",
+        "organisation_id": organisation_id,
+    }
+
+
+_AGREEMENT = {
+    "title": "Bench restricted data",
+    "tier": "restricted",
+    "licence": "LicenseRef-accord-data-use-agreement",
+    "duo": {"permission": "HMB"},
+    "max_grant_duration": "P1Y",
+    "committee": {"name": "Bench DAC", "review": "exceptions"},
+}
+
+
+def start_worker(node: NodeContext, threads: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ACCORD_SANDBOX_THREADS": str(threads)}
+    command = [sys.executable, "-m", "accord", "--data-dir", str(node.settings.data_dir)]
+    return subprocess.Popen([*command, "worker"], env=env, stderr=subprocess.DEVNULL)
+
+
+def run_job(node: NodeContext, researcher: Principal, version_id: str, **job: Any) -> float:
+    """Seconds from submission to the released output (or another end)."""
+    start = time.perf_counter()
+    with node.session() as s:
+        job_id = sandbox.submit(s, researcher, version_id, **job).id
+        s.commit()
+    while True:
+        with node.session(readonly=True) as s:
+            found = s.get(Job, job_id)
+            if found is not None and found.state in FINISHED:
+                if found.state != "released":
+                    raise SystemExit(f"{job_id} ended {found.state}: {found.error_message}")
+                return time.perf_counter() - start
+        time.sleep(0.002)
+
+
+def plain(parquet: Path, threads: int, sql: str) -> Callable[[], float]:
+    def run() -> float:
+        con = duckdb.connect(config={"threads": threads})
+        start = time.perf_counter()
+        con.execute(sql.format(table=f"read_parquet('{parquet}')")).fetchall()
+        elapsed = time.perf_counter() - start
+        con.close()
+        return elapsed
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="accord-sandbox-bench-") as tmp:
+        folder = Path(tmp)
+        parquet = folder / "people.parquet"
+        print(f"writing {args.rows:,} rows to Parquet…", flush=True)
+        make_parquet(parquet, args.rows)
+        node, researcher, version_id = build_node(folder, parquet)
+        use_grant_source(node, BudgetGrants())
+        worker = start_worker(node, args.threads)
+        try:
+            report(node, researcher, version_id, parquet, args)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=60)
+
+
+def report(
+    node: NodeContext, researcher: Principal, version_id: str, parquet: Path, args: Any
+) -> None:
+    mean = {"measure": "mean", "table": "people", "column": "income", "bounds": [0, 200_000]}
+    cases: list[tuple[str, Callable[[], float], Callable[[], float], float]] = [
+        (
+            "grouped aggregate",
+            plain(parquet, args.threads, AGGREGATE),
+            lambda: run_job(node, researcher, version_id, sql=AGGREGATE.format(table="people")),
+            1.5,
+        ),
+        (
+            "DP count and mean",
+            plain(parquet, args.threads, "SELECT count(*), avg(income) FROM {table}"),
+            lambda: run_job(node, researcher, version_id, dp=_dp(**mean, epsilon=0.1)),
+            2.0,
+        ),
+    ]
+    print(f"{args.rows:,} rows, {args.threads} threads, median of {args.repeat} (warm cache)")
+    print(f"{'case':<20}{'plain DuckDB':>14}{'sandbox job':>14}{'ratio':>9}{'goal':>7}")
+    for name, baseline, job, goal in cases:
+        baseline()
+        job()  # warm the page cache and both paths once
+        plain_times: list[float] = []
+        job_times: list[float] = []
+        for _ in range(args.repeat):
+            plain_times.append(baseline())
+            job_times.append(job())
+        a, b = statistics.median(plain_times), statistics.median(job_times)
+        verdict = "ok" if b / a <= goal else "MISSED"
+        print(f"{name:<20}{a * 1000:>12.0f}ms{b * 1000:>12.0f}ms{b / a:>8.2f}×{goal:>6}× {verdict}")
+
+
+def _dp(**spec: Any) -> DpQuery:
+    return DpQuery.model_validate({"table": "people", **spec})
+
+
+if __name__ == "__main__":
+    main()
