@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,11 +113,6 @@ def refund(session: Session, grant_id: str, job_id: str, micro: int, now: dateti
         raise RuntimeError(f"no budget for {grant_id}")
     _log(session, "sandbox.budget.refunded", grant_id, job_id, micro, after)
     return after
-
-
-def budgets_of(session: Session, grant_ids: list[str]) -> list[Budget]:
-    rows = session.scalars(select(PrivacyBudget).where(PrivacyBudget.grant_id.in_(grant_ids)))
-    return [Budget(r.grant_id, r.total_micro, r.spent_micro) for r in rows]
 
 
 def _log(
