@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from accord.access.demo import seed_access
 from accord.catalog.demo import seed_catalog
 from accord.deid.demo import seed_deid
 from accord.identity import schemas, service
@@ -33,7 +34,7 @@ class DemoContext:
 
 
 Seeder = Callable[[Session, Principal, DemoContext], None]
-SEEDERS: list[Seeder] = [seed_catalog, seed_deid, seed_standards, seed_sandbox]
+SEEDERS: list[Seeder] = [seed_catalog, seed_deid, seed_standards, seed_sandbox, seed_access]
 
 
 def seed(node: NodeContext) -> bool:
