@@ -51,9 +51,16 @@ def test_refer_clarify_approve_download_expire_refused(world: World) -> None:
     download = world.download()
     assert download.status_code == 200
     assert download.content.startswith(b"id,age,outcome")
+    drs = f"/ga4gh/drs/v1/objects/{world.version['files'][0]['id']}/access/https"
+    access_url = world.client.get(drs, headers=world.researcher.headers)
+    assert access_url.status_code == 200, access_url.text
+    assert access_url.json()["url"].endswith(world.file_url)
 
     world.advance(31)
     assert_problem(world.download(), 403, "access.grant-expired")
+    assert_problem(
+        world.client.get(drs, headers=world.researcher.headers), 403, "access.grant-expired"
+    )
     grant = world.client.get(f"/api/v1/grants/{grant_id}", headers=world.researcher.headers)
     assert grant.json()["state"] == "expired"
     assert event_types(world.node) == [
@@ -227,3 +234,16 @@ def test_withdraw_a_pending_request(world: World) -> None:
         f"/api/v1/requests/{request['id']}/withdrawal", headers=world.researcher.headers, json={}
     )
     assert_problem(again, 409, "access.request-not-pending")
+
+
+def test_restricted_data_are_granted_for_the_sandbox_only(world: World) -> None:
+    world.publish(tier="restricted")
+    request = world.submit(mode="download")
+    assert request["state"] == "referred"
+    assert request["engine"]["mode"] == "sandbox"
+    assert "tier.restricted" in {r["code"] for r in request["engine"]["deciding"]}
+    grant_id = world.decide(request["id"]).json()["grant_id"]
+    grant = world.client.get(f"/api/v1/grants/{grant_id}", headers=world.researcher.headers)
+    assert grant.json()["mode"] == "sandbox"
+    assert [d["kind"] for d in grant.json()["duties"]] == []
+    assert_problem(world.download(), 403, "catalog.sandbox-only")
