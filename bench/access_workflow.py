@@ -80,7 +80,9 @@ def main() -> None:
     parser.add_argument("--file-kib", type=int, default=1024)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="accord-bench-access-"))
-    node = make_live_node(work / "node")
+    # One committee member decides every request: far above the per-holder API rate limit,
+    # which this benchmark is not about.
+    node = make_live_node(work / "node", extra_env={"ACCORD_API_REQUESTS_PER_MINUTE": "10000000"})
     node.init("--node-id", "bench-access", "--jurisdiction", "KE")
     setup = prepare(node, os.urandom(args.file_kib * 1024))
     node.start("--no-access-log")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +26,7 @@ from accord.access.models import (
     RequestState,
     Vote,
 )
-from accord.errors import Conflict, Forbidden, InvalidInput, NotFound
+from accord.errors import Conflict, Forbidden, InvalidInput
 from accord.identity.permissions import Permission, ScopeKind
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -177,10 +176,6 @@ def _decide_if_quorate(session: Session, member: Principal, request: AccessReque
         )
 
 
-def is_overdue(request: AccessRequest, now: datetime) -> bool:
-    return requests.is_overdue(request, now)
-
-
 # --- settings ------------------------------------------------------------------------------------
 
 
@@ -243,12 +238,3 @@ def configure(
         ),
     )
     return row
-
-
-def settings_of(session: Session, scope_id: str) -> CommitteeSettings | None:
-    scope_of(scope_id)
-    return session.scalar(select(CommitteeSettings).where(CommitteeSettings.scope_id == scope_id))
-
-
-def not_found(scope_id: str) -> NotFound:
-    return NotFound(f"no committee for {scope_id[:60]!r}", code="access.committee-not-found")

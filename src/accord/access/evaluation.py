@@ -19,7 +19,7 @@ from accord.access.models import Grant
 from accord.access.suspensions import suspensions_of
 from accord.agreements import context as ctx
 from accord.agreements.compiled import compile_agreement
-from accord.agreements.decision import Decision, Effect, Mode
+from accord.agreements.decision import Decision, Mode
 from accord.agreements.durations import Duration
 from accord.agreements.engine import evaluate
 from accord.agreements.ontology import default_vocabulary
@@ -94,14 +94,6 @@ def requester_of(session: Session, user: User, now: datetime) -> ctx.Requester:
             for s in suspensions_of(session, user.id, user.organisation_id, now)
         ),
     )
-
-
-def placement_mode(decision: Decision, asked: Mode) -> Mode:
-    """The mode a grant would have: sandbox when asked for, or when any clause keeps the data
-    home (residency, export, restricted tier), download otherwise."""
-    if asked is Mode.SANDBOX or any(r.effect is Effect.SANDBOX for r in decision.reasons):
-        return Mode.SANDBOX
-    return Mode.DOWNLOAD
 
 
 def _prior_uses(session: Session, user_id: str, dataset_id: str) -> int:

@@ -436,9 +436,3 @@ class VisasOut(BaseModel):
     """GA4GH Passport visas (signed JWTs), one ``ControlledAccessGrants`` visa per grant."""
 
     visas: list[str]
-
-
-class SandboxDisclosure(BaseModel):
-    """Disclosure settings an agreement may carry for sandbox use (read by the sandbox)."""
-
-    model_config = ConfigDict(extra="allow")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
-from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from accord.errors import AccordError, FieldError
+from accord.errors import AccordError
 
 T = TypeVar("T", bound=BaseModel)
 _SPLIT = re.compile(r"[\s,;]+")
@@ -51,10 +50,6 @@ def errors_of(failure: ValidationError | AccordError) -> dict[str, str]:
     return keyed or {"form": failure.message}
 
 
-def field_errors(errors: Sequence[FieldError]) -> dict[str, str]:
-    return {e.location: e.message for e in errors}
-
-
 def act(
     session: Session,
     action: Callable[[], str],
@@ -71,11 +66,3 @@ def act(
         session.rollback()
         return on_error(errors_of(error), error.status)
     return RedirectResponse(target, status_code=303)
-
-
-def parse(model: type[T], data: dict[str, Any]) -> T:
-    return model.model_validate(data)
-
-
-def wants_fragment(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true"
