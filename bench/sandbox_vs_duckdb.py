@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -165,14 +166,17 @@ def run_job(node: NodeContext, researcher: Principal, version_id: str, **job: An
     with node.session() as s:
         job_id = sandbox.submit(s, researcher, version_id, **job).id
         s.commit()
-    while True:
-        with node.session(readonly=True) as s:
-            found = s.get(Job, job_id)
-            if found is not None and found.state in FINISHED:
-                if found.state != "released":
-                    raise SystemExit(f"{job_id} ended {found.state}: {found.error_message}")
+    with node.session(readonly=True) as s:
+        while True:
+            state, error = s.execute(
+                select(Job.state, Job.error_message).where(Job.id == job_id)
+            ).one()
+            if state in FINISHED:
+                if state != "released":
+                    raise SystemExit(f"{job_id} ended {state}: {error}")
                 return time.perf_counter() - start
-        time.sleep(0.002)
+            s.rollback()  # the next read sees the worker's newest commit
+            time.sleep(0.005)
 
 
 def plain(parquet: Path, threads: int, sql: str) -> Callable[[], float]:

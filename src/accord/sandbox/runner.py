@@ -1,9 +1,9 @@
 """Running one claimed job: read it, run it beside the data, check the output, record it.
 
 The database is touched in short transactions only (load the job, renew its lease while the
-query runs, record the outcome), never while holding a lock across the query. A job whose
-grant has expired, whose SQL no longer reads as allowed, or whose query fails or exceeds a
-limit ends ``failed`` with the reason; otherwise its output goes through the checks
+query runs, record the outcome), never while holding a lock across the query. The job runs the
+plan checked at its submission. A job whose grant has expired, or whose query fails or exceeds
+a limit, ends ``failed`` with the reason; otherwise its output goes through the checks
 (``disclosure``, or the DP release of ``privacy``) and ``release.record_checked``.
 """
 
@@ -46,8 +46,6 @@ class Loaded:
     """What the worker needs of a job, read in one short transaction."""
 
     job_id: str
-    kind: JobKind
-    query: str
     policy: DisclosurePolicy
     task: QueryTask
     plan: Plan | None
@@ -80,55 +78,62 @@ class JobRunner:
         """End the query process kept ready for the next job."""
         self.executor.close()
 
-    def run(self, job_id: str) -> None:
-        """Run a job this worker claimed, and record how it ended."""
-        spill = self.node.settings.data_dir / "sandbox" / "tmp" / job_id
+    def run_next(self) -> str | None:
+        """Claim the oldest queued job, run it and record how it ended; its id, or None."""
+        with self.node.session() as session:
+            job = queue.claim_next(session, self.worker, _now(self.node), self.lease)
+            if job is None:
+                return None
+            job_id = job.id
+            spill = self.node.settings.data_dir / "sandbox" / "tmp" / job_id
+            try:
+                loaded = self._load(session, job, spill)
+            except AccordError as error:
+                queue.fail(session, job, error.code, error.message, _now(self.node))
+                loaded = None
+            session.commit()
         try:
-            loaded = self._load(job_id, spill)
-            if loaded is None:
-                return
-            result = self.executor.run(loaded.task, self._progress(job_id), self.stop)
-            self._record(loaded, result)
-        except Interrupted:
-            self._finish(job_id, queue.requeue)
-        except AccordError as error:
-            self._fail(job_id, error)
+            if loaded is not None:
+                self._run(loaded)
         finally:
             shutil.rmtree(spill, ignore_errors=True)
             self.executor.prepare()
+        return job_id
+
+    def _run(self, loaded: Loaded) -> None:
+        try:
+            result = self.executor.run(loaded.task, self._progress(loaded.job_id), self.stop)
+            self._record(loaded, result)
+        except Interrupted:
+            self._finish(loaded.job_id, queue.requeue)
+        except AccordError as error:
+            self._fail(loaded.job_id, error)
 
     # --- loading -------------------------------------------------------------------------
 
-    def _load(self, job_id: str, spill: Path) -> Loaded | None:
-        with self.node.session(readonly=True) as session:
-            job = session.get(Job, job_id)
-            if job is None or job.state != JobState.RUNNING or job.worker != self.worker[:120]:
-                return None
-            if job.grant_expires_at <= _now(self.node):
-                raise QueryFailed(
-                    "the grant expired before the job ran", code="sandbox.grant-ended"
-                )
-            files = session.scalars(
-                select(DatasetFile)
-                .options(lazyload("*"))
-                .where(DatasetFile.version_id == job.version_id)
-            ).all()
-            tables = tabular_files(files)
-            policy = DisclosurePolicy.model_validate(job.policy)
-            kind = JobKind(job.kind)
-            plan, dp, sql = self._plan(job, [t.table for t in tables], policy)
-            earlier = _released_cells(session, job) if isinstance(plan, AggregatePlan) else ()
-            store = blob_store_of(self.node)
-            cache = self.node.settings.data_dir / "sandbox" / "cache"
-            spill.mkdir(parents=True, exist_ok=True)
-            task = QueryTask(
-                sql=sql,
-                tables=tuple(local_sources(tables, store, cache)),
-                temp_directory=str(spill),
-                max_rows=self.settings.max_result_rows,
-                max_columns=self.settings.max_result_columns,
-            )
-            return Loaded(job.id, kind, job.query, policy, task, plan, dp, tuple(earlier))
+    def _load(self, session: Session, job: Job, spill: Path) -> Loaded:
+        """What the job needs, read in the transaction that claims it."""
+        if job.grant_expires_at <= _now(self.node):
+            raise QueryFailed("the grant expired before the job ran", code="sandbox.grant-ended")
+        files = session.scalars(
+            select(DatasetFile)
+            .options(lazyload("*"))
+            .where(DatasetFile.version_id == job.version_id)
+        ).all()
+        tables = tabular_files(files)
+        policy = DisclosurePolicy.model_validate(job.policy)
+        plan, dp, sql = self._plan(job, [t.table for t in tables], policy)
+        earlier = _released_cells(session, job) if isinstance(plan, AggregatePlan) else []
+        cache = self.node.settings.data_dir / "sandbox" / "cache"
+        spill.mkdir(parents=True, exist_ok=True)
+        task = QueryTask(
+            sql=sql,
+            tables=tuple(local_sources(tables, blob_store_of(self.node), cache)),
+            temp_directory=str(spill),
+            max_rows=self.settings.max_result_rows,
+            max_columns=self.settings.max_result_columns,
+        )
+        return Loaded(job.id, policy, task, plan, dp, tuple(earlier))
 
     @staticmethod
     def _plan(
@@ -147,7 +152,7 @@ class JobRunner:
     # --- while the query runs ------------------------------------------------------------
 
     def _progress(self, job_id: str) -> Callable[[int], None]:
-        last = [0.0]
+        last = [time.monotonic()]
 
         def report(percent: int) -> None:
             moment = time.monotonic()

@@ -1,49 +1,92 @@
-"""How an idle worker learns that a job is waiting: it polls, and PostgreSQL also wakes it.
+"""How an idle worker learns that a job is waiting: a signal when one is queued, and polling.
 
 On PostgreSQL a submission sends ``NOTIFY accord_sandbox_jobs`` in its own transaction (so the
-signal arrives with the commit) and workers ``LISTEN``; on SQLite, workers poll. Polling stays
-on in both cases: a missed signal costs at most one poll interval.
+signal arrives with the commit) and workers ``LISTEN``. On SQLite every process is on the same
+machine: each idle worker listens on a Unix datagram socket in ``<data_dir>/sandbox/wake/``, and
+a submission, once committed, sends one byte to each. Polling stays on in both cases: a missed
+signal costs at most one poll interval.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
+import select
+import socket
 import threading
+from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from accord.db import is_sqlite
+from accord.node import node_of
 
 CHANNEL = "accord_sandbox_jobs"
 
 
 def notify_workers(session: Session) -> None:
-    """Tell listening workers that a job is queued (delivered when the transaction commits)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    """Tell idle workers that a job is queued, as the session's transaction commits."""
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+        return
+    folder = wake_folder(node_of(session).settings.data_dir)
+    event.listen(session, "after_commit", lambda _session: poke(folder), once=True)
+
+
+def wake_folder(data_dir: Path) -> Path:
+    return data_dir / "sandbox" / "wake"
+
+
+def poke(folder: Path) -> None:
+    """Send a byte to every worker socket in ``folder``; forget sockets nobody listens on."""
+    if not folder.is_dir():
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+        sender.setblocking(False)
+        for path in folder.glob("*.sock"):
+            try:
+                sender.sendto(b"1", str(path))
+            except (ConnectionRefusedError, FileNotFoundError):
+                path.unlink(missing_ok=True)
+            except (BlockingIOError, OSError):
+                continue  # a full queue means the worker has been woken already
 
 
 class WakeUp(Protocol):
     def wait(self, seconds: float) -> None:
-        """Return after ``seconds``, or sooner when a job may be waiting or on ``stop``."""
+        """Return after ``seconds``, or sooner when a job may be waiting."""
         ...
 
     def close(self) -> None: ...
 
 
-class Polling:
-    """Waits the whole interval unless stopped."""
+class LocalSocket:
+    """Waits on a datagram socket that submissions on this machine poke."""
 
-    def __init__(self, stop: threading.Event) -> None:
-        self._stop = stop
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{os.getpid()}-{secrets.token_hex(4)}.sock"
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._socket.bind(str(self.path))
+        self._socket.setblocking(False)
 
     def wait(self, seconds: float) -> None:
-        self._stop.wait(seconds)
+        ready, _, _ = select.select([self._socket], [], [], seconds)
+        if ready:
+            self._drain()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._socket.recv(64)
+            except BlockingIOError:
+                return
 
     def close(self) -> None:
-        return None
+        self._socket.close()
+        self.path.unlink(missing_ok=True)
 
 
 class PostgresListener:
@@ -68,8 +111,8 @@ class PostgresListener:
         self._connection.close()
 
 
-def wake_up_for(engine: Engine, stop: threading.Event) -> WakeUp:
-    """The best way to wait on this database."""
+def wake_up_for(engine: Engine, data_dir: Path, stop: threading.Event) -> WakeUp:
+    """The way to wait on this database: its notifications, or this machine's sockets."""
     if is_sqlite(engine):
-        return Polling(stop)
+        return LocalSocket(wake_folder(data_dir))
     return PostgresListener(engine, stop)

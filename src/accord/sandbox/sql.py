@@ -248,10 +248,7 @@ class SqlReader:
         _check_text(text)
         node = self._serialize(text)
         check_sources(node, tables)
-        plan = plan_node(node, text, self._grammar, top_n=top_n, render=self._render)
-        if isinstance(plan, AggregatePlan):
-            check_sources(self._serialize(plan.sql), tables)
-        return plan
+        return plan_node(node, text, self._grammar, top_n=top_n, render=self._render)
 
     def _serialize(self, text: str) -> Node:
         """The syntax tree of the one SELECT in ``text``, or why there is none."""

@@ -3,8 +3,7 @@
 ``accord serve`` starts one beside the web server; ``accord worker`` starts more, on this
 machine or any other that sees the same database and blob store. Each worker claims the oldest
 queued job, runs it (``runner``), and looks again at once; when the queue is empty it waits for
-a signal or the poll interval (``signals``), a short one for a few seconds after a job. Every
-so often it fails jobs whose worker died.
+a signal or the poll interval (``signals``). Every so often it fails jobs whose worker died.
 On SIGTERM or SIGINT it stops the running query, puts that job back in the queue, and exits;
 a worker started by ``accord serve`` also exits when that process ends.
 """
@@ -15,9 +14,7 @@ import os
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable
-from datetime import timedelta
 from types import FrameType
 
 from accord.node import NodeContext
@@ -29,10 +26,6 @@ from accord.sandbox.sql import reader
 
 LOST_CHECK_EVERY = 50
 """Idle polls between two searches for jobs whose worker died."""
-BUSY_SECONDS = 5.0
-QUICK_POLL_SECONDS = 0.01
-"""For a few seconds after a job, a worker looks for the next one more often (a researcher
-often sends the next query at once); the look is a cheap read."""
 
 
 class Worker:
@@ -58,19 +51,9 @@ class Worker:
         with self.node.session(readonly=True) as session:
             if not queue.has_queued(session):
                 return None
-        with self.node.session() as session:
-            job = queue.claim_next(
-                session,
-                self.name,
-                self.node.clock.now(),
-                timedelta(seconds=self.settings.lease_seconds),
-            )
-            job_id = job.id if job is not None else None
-            session.commit()
-        if job_id is None:
-            return None
-        self.runner.run(job_id)
-        self.processed += 1
+        job_id = self.runner.run_next()
+        if job_id is not None:
+            self.processed += 1
         return job_id
 
     def close(self) -> None:
@@ -87,26 +70,19 @@ class Worker:
     def serve(self) -> None:
         """Run jobs until stopped."""
         reader()  # parse DuckDB's grammar once, before the first job
-        wake_up = wake_up_for(self.node.engine, self.stop)
+        wake_up = wake_up_for(self.node.engine, self.node.settings.data_dir, self.stop)
         idle = 0
-        busy_until = 0.0
         try:
             while not self.stop.is_set():
                 if self.run_once() is not None:
                     idle = 0
-                    busy_until = time.monotonic() + BUSY_SECONDS
                     continue
                 idle += 1
                 if idle % LOST_CHECK_EVERY == 1:
                     self._fail_lost()
                 if self.parent_pid is not None and os.getppid() != self.parent_pid:
                     self.stop.set()  # the process that started this worker has ended
-                busy = time.monotonic() < busy_until
-                wake_up.wait(
-                    min(QUICK_POLL_SECONDS, self.settings.poll_seconds)
-                    if busy
-                    else self.settings.poll_seconds
-                )
+                wake_up.wait(self.settings.poll_seconds)
         finally:
             wake_up.close()
             self.close()
