@@ -252,8 +252,8 @@ def _table_json(checked: CheckedTable) -> dict[str, Any]:
 
 def _released_cells(session: Session, job: Job) -> list[ReleasedCells]:
     """Earlier released SQL outputs of the same grant and version (for differencing)."""
-    rows = session.scalars(
-        select(Job).where(
+    rows = session.execute(
+        select(Job.id, Job.fingerprint).where(
             Job.grant_id == job.grant_id,
             Job.version_id == job.version_id,
             Job.kind == JobKind.SQL.value,
@@ -261,9 +261,9 @@ def _released_cells(session: Session, job: Job) -> list[ReleasedCells]:
         )
     ).all()
     return [
-        ReleasedCells(r.id, Fingerprint.from_json(r.fingerprint), dict(r.fingerprint["rows"]))
-        for r in rows
-        if r.fingerprint
+        ReleasedCells(job_id, Fingerprint.from_json(found), dict(found["rows"]))
+        for job_id, found in rows
+        if found
     ]
 
 
