@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from accord import ledger
@@ -119,8 +119,8 @@ def _appeal(
     )
 
 
-def _no_appeal_yet(session: Session, condition: object) -> None:
-    if session.scalar(select(Appeal.id).where(condition)) is not None:  # type: ignore[arg-type]
+def _no_appeal_yet(session: Session, condition: ColumnElement[bool]) -> None:
+    if session.scalar(select(Appeal.id).where(condition)) is not None:
         raise Conflict(
             "this was appealed already; an appeal is decided once", code="access.appealed"
         )

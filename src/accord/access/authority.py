@@ -8,8 +8,8 @@ they may see but not act on are ``Forbidden`` with the reason.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from accord.errors import Forbidden
 from accord.identity.models import RoleAssignment, User
@@ -40,25 +40,16 @@ def require(
 def scope_filter(
     principal: Principal,
     permission: Permission,
-    organisation_column: object,
-    dataset_column: object,
-) -> object | None:
-    """A WHERE clause limiting rows to the datasets where ``principal`` holds ``permission``.
-
-    ``None`` means no limit (the permission is held node-wide); ``False`` means nothing.
-    """
+    organisation_column: InstrumentedAttribute[str],
+    dataset_column: InstrumentedAttribute[str],
+) -> ColumnElement[bool]:
+    """A WHERE clause keeping the rows of datasets where ``principal`` holds ``permission``
+    (every row when it is held node-wide, none when it is held nowhere)."""
     if principal.can(permission):
-        return None
+        return true()
     organisations = _scopes(principal, permission, ScopeKind.ORGANISATION)
     datasets = _scopes(principal, permission, ScopeKind.DATASET)
-    if not organisations and not datasets:
-        return False
-    clauses = []
-    if organisations:
-        clauses.append(organisation_column.in_(organisations))  # type: ignore[attr-defined]
-    if datasets:
-        clauses.append(dataset_column.in_(datasets))  # type: ignore[attr-defined]
-    return or_(*clauses)
+    return or_(false(), organisation_column.in_(organisations), dataset_column.in_(datasets))
 
 
 def _scopes(principal: Principal, permission: Permission, kind: ScopeKind) -> list[str]:

@@ -54,8 +54,12 @@ def report(session: Session, actor: Principal, data: schemas.BreachIn) -> Breach
         ledger.Event(
             "access.breach.reported",
             subjects={"actor": actor.user_id},
-            public={"breach": breach.id, "dataset": dataset.id, "grant": breach.grant_id},
-            record={"description": data.description, "suspect": breach.suspect_user_id},
+            public={"breach": breach.id, "dataset": dataset.id},
+            record={
+                "description": data.description,
+                "grant": breach.grant_id,
+                "suspect": breach.suspect_user_id,
+            },
         ),
     )
     return breach
@@ -114,10 +118,7 @@ def list_breaches(
             BreachReport.dataset_organisation_id,
             BreachReport.dataset_id,
         )
-        if scope is False:
-            return [], None
-        if scope is not None:
-            query = query.where(scope)  # type: ignore[arg-type]
+        query = query.where(scope)
     return fetch_page(session, query, BreachReport.id, limit=limit, cursor=cursor)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, or_, select
+from sqlalchemy import Select, and_, bindparam, case, exists, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from accord.access.grants import state_of
@@ -46,69 +46,79 @@ class SandboxGrant:
 def check_download(session: Session, user_id: str, version_id: str, now: datetime) -> GrantCheck:
     """May ``user_id`` download the bytes of ``version_id`` under a grant, now?
 
-    One indexed query answers it: the user's grants on the version, newest expiry first, each
-    with whether a suspension is in force on the user or on the grant's organisation.
+    One indexed query answers an allowed download: the user's best live grant on the version
+    (not suspended first, download mode first), with whether a suspension is in force on the
+    user or the grant's organisation. Refusals take a second query, to say why.
     """
     params = {"user_id": user_id, "version_id": version_id, "now": now}
-    rows = session.connection().execute(_DOWNLOAD_QUERY, params).all()
-    if not rows:
-        return GrantCheck(False, "access.no-grant", "you hold no grant for this version")
-    live = [r for r in rows if r.status == GrantStatus.ACTIVE and r.starts_at <= now < r.expires_at]
-    if not live:
-        return _why_not(rows[0].id, rows[0].status, rows[0].expires_at)
-    paused = next((r for r in live if r.suspended), None)
-    if paused is not None:
+    connection = session.connection()
+    live = connection.execute(_LIVE_GRANT, params).first()
+    if live is None:
+        latest = connection.execute(_LATEST_GRANT, params).first()
+        if latest is None:
+            return GrantCheck(False, "access.no-grant", "you hold no grant for this version")
+        return _why_not(latest.id, latest.status, latest.expires_at)
+    if live.suspended:
         return GrantCheck(
             False,
             "access.grant-paused",
-            f"grant {paused.id} is paused while a suspension is in force",
-            paused.id,
+            f"grant {live.id} is paused while a suspension is in force",
+            live.id,
         )
-    download = next((r for r in live if r.mode == "download"), None)
-    if download is None:
+    if live.mode != "download":
         return GrantCheck(
             False,
             "access.grant-sandbox-only",
-            f"grant {live[0].id} is for the sandbox: the data stay at the node",
-            live[0].id,
+            f"grant {live.id} is for the sandbox: the data stay at the node",
+            live.id,
         )
-    return GrantCheck(True, "access.grant", f"you hold grant {download.id}", download.id)
+    return GrantCheck(True, "access.grant", f"you hold grant {live.id}", live.id)
 
 
-def _download_query() -> Select[str, str, str, datetime, datetime, bool]:
+def _live_grant() -> Select[str, str, bool]:
     """Built once, executed with ``user_id``, ``version_id`` and ``now`` bound."""
     now = bindparam("now", type_=UTCDateTime())
-    suspended = exists().where(
-        Sanction.kind == SanctionKind.SUSPENSION,
-        Sanction.lifted_at.is_(None),
-        Sanction.starts_at <= now,
-        or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
-        or_(
-            and_(
-                Sanction.subject_kind == SanctionSubject.USER,
-                Sanction.subject_id == bindparam("user_id"),
+    suspended = (
+        exists()
+        .where(
+            Sanction.kind == SanctionKind.SUSPENSION,
+            Sanction.lifted_at.is_(None),
+            Sanction.starts_at <= now,
+            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
+            or_(
+                and_(
+                    Sanction.subject_kind == SanctionSubject.USER,
+                    Sanction.subject_id == bindparam("user_id"),
+                ),
+                and_(
+                    Sanction.subject_kind == SanctionSubject.ORGANISATION,
+                    Sanction.subject_id == Grant.organisation_id,
+                ),
             ),
-            and_(
-                Sanction.subject_kind == SanctionSubject.ORGANISATION,
-                Sanction.subject_id == Grant.organisation_id,
-            ),
-        ),
+        )
+        .label("suspended")
     )
     return (
-        select(
-            Grant.id,
-            Grant.mode,
-            Grant.status,
-            Grant.starts_at,
-            Grant.expires_at,
-            suspended.label("suspended"),
+        select(Grant.id, Grant.mode, suspended)
+        .where(
+            Grant.user_id == bindparam("user_id"),
+            Grant.version_id == bindparam("version_id"),
+            Grant.status == GrantStatus.ACTIVE,
+            Grant.starts_at <= now,
+            Grant.expires_at > now,
         )
-        .where(Grant.user_id == bindparam("user_id"), Grant.version_id == bindparam("version_id"))
-        .order_by(Grant.expires_at.desc())
+        .order_by(suspended, case((Grant.mode == "download", 0), else_=1), Grant.expires_at.desc())
+        .limit(1)
     )
 
 
-_DOWNLOAD_QUERY = _download_query()
+_LIVE_GRANT = _live_grant()
+_LATEST_GRANT = (
+    select(Grant.id, Grant.status, Grant.expires_at)
+    .where(Grant.user_id == bindparam("user_id"), Grant.version_id == bindparam("version_id"))
+    .order_by(Grant.expires_at.desc())
+    .limit(1)
+)
 
 
 def sandbox_grant_for(

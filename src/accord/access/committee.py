@@ -53,16 +53,13 @@ def queue(session: Session, member: Principal, *, limit: int = 200) -> Sequence[
         AccessRequest.dataset_organisation_id,
         AccessRequest.dataset_id,
     )
-    if scope is False:
-        return []
     query = (
         select(AccessRequest)
         .where(AccessRequest.state.in_([s.value for s in PENDING_STATES]))
         .order_by(AccessRequest.deadline_at, AccessRequest.id)
         .limit(limit)
     )
-    if scope is not None:
-        query = query.where(scope)  # type: ignore[arg-type]
+    query = query.where(scope)
     return session.scalars(query).all()
 
 

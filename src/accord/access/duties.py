@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from accord import ledger
@@ -151,7 +151,9 @@ def is_overdue(duty: Duty, now: datetime) -> bool:
     return duty.status == DutyStatus.OPEN and duty.due_at <= now
 
 
-def overdue_duties(session: Session, now: datetime, scope: object | None) -> Sequence[Duty]:
+def overdue_duties(
+    session: Session, now: datetime, scope: ColumnElement[bool] | None = None
+) -> Sequence[Duty]:
     """Open duties past their due time, of grants within ``scope`` (a WHERE clause on grants)."""
     query = (
         select(Duty)
@@ -161,7 +163,7 @@ def overdue_duties(session: Session, now: datetime, scope: object | None) -> Seq
         .limit(200)
     )
     if scope is not None:
-        query = query.where(scope)  # type: ignore[arg-type]
+        query = query.where(scope)
     return session.scalars(query).all()
 
 

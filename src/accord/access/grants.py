@@ -169,10 +169,7 @@ def list_grants(
             Grant.dataset_organisation_id,
             Grant.dataset_id,
         )
-        if scope is False:
-            return [], None
-        if scope is not None:
-            query = query.where(scope)  # type: ignore[arg-type]
+        query = query.where(scope)
     if dataset_id:
         query = query.where(Grant.dataset_id == dataset_id)
     return fetch_page(session, query, Grant.id, limit=limit, cursor=cursor)

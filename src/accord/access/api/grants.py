@@ -129,7 +129,7 @@ def overdue_duties(
 ) -> list[schemas.DutyOut]:
     """Overdue duties of the grants you hold or oversee."""
     now = node.clock.now()
-    rows = duties.overdue_duties(session, now, None)
+    rows = duties.overdue_duties(session, now)
     visible = [d for d in rows if _visible_duty(session, principal, d.grant_id)]
     return [documents.duty_out(d, now) for d in visible]
 

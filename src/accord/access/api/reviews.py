@@ -28,7 +28,7 @@ def review_queue(session: SessionDep, principal: Reviewer) -> schemas.QueueOut:
     scope = scope_filter(
         principal, Permission.ACCESS_REQUEST_REVIEW, Grant.dataset_organisation_id, Grant.dataset_id
     )
-    overdue = [] if scope is False else duties.overdue_duties(session, now, scope)
+    overdue = duties.overdue_duties(session, now, scope)
     return schemas.QueueOut(
         items=items, overdue_duties=[documents.duty_out(d, now) for d in overdue]
     )

@@ -35,7 +35,7 @@ def queue(request: Request, session: SessionDep, principal: Reviewer) -> HTMLRes
     scope = scope_filter(
         principal, Permission.ACCESS_REQUEST_REVIEW, Grant.dataset_organisation_id, Grant.dataset_id
     )
-    overdue = [] if scope is False else duties.overdue_duties(session, now, scope)
+    overdue = duties.overdue_duties(session, now, scope)
     return render(
         request,
         "access/reviews.html",
