@@ -207,7 +207,7 @@ class CommitteeSettings(Base):
 class Grant(Base):
     __tablename__ = "access_grants"
     __table_args__ = (
-        Index("ix_access_grants_holder", "user_id", "version_id", "status"),
+        Index("ix_access_grants_holder", "user_id", "version_id", "status", "expires_at"),
         Index("ix_access_grants_status", "status", "expires_at"),
         Index("ix_access_grants_dataset", "dataset_id"),
     )

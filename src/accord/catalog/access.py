@@ -213,9 +213,9 @@ def _access_request_needed(
         f"{ref} is {version.tier} data: {reason.message}",
         code=reason.code,
         hint=(
-            f"request access at /datasets/{version.dataset_id} (or POST /api/v1/requests with "
-            f'{{"dataset_id": "{version.dataset_id}", "version": {version.number}, '
-            f'"mode": "{mode}", "purpose": "…"}}); a data access committee decides'
+            f"request access at /access/requests/new?dataset={version.dataset_id}"
+            f"&version={version.number} (or `accord request submit {version.dataset_id}`, or "
+            "POST /api/v1/requests); the agreement's engine and its committee decide"
         ),
         extra={
             **extra,
