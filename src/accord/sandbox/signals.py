@@ -2,17 +2,20 @@
 
 On PostgreSQL a submission sends ``NOTIFY accord_sandbox_jobs`` in its own transaction (so the
 signal arrives with the commit) and workers ``LISTEN``. On SQLite every process is on the same
-machine: each idle worker listens on a Unix datagram socket in ``<data_dir>/sandbox/wake/``, and
-a submission, once committed, sends one byte to each. Polling stays on in both cases: a missed
-signal costs at most one poll interval.
+machine: each idle worker listens on a Unix datagram socket in the node's wake-up folder (see
+``wake_folder``), and a submission, once committed, sends one byte to each. Polling stays on in
+both cases: a missed signal costs at most one poll interval.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import secrets
 import select
 import socket
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +27,7 @@ from accord.db import is_sqlite
 from accord.node import node_of
 
 CHANNEL = "accord_sandbox_jobs"
+log = logging.getLogger("accord.sandbox")
 
 
 def notify_workers(session: Session) -> None:
@@ -36,7 +40,14 @@ def notify_workers(session: Session) -> None:
 
 
 def wake_folder(data_dir: Path) -> Path:
-    return data_dir / "sandbox" / "wake"
+    """Where this node's idle workers bind their sockets.
+
+    A Unix socket path is limited to about a hundred bytes, so the folder is not inside the data
+    directory (which may be deep) but a short one in the system's temporary directory, named
+    after the data directory's digest: every process of one node finds the same folder.
+    """
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"accord-wake-{digest}"
 
 
 def poke(folder: Path) -> None:
@@ -66,7 +77,7 @@ class LocalSocket:
     """Waits on a datagram socket that submissions on this machine poke."""
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = folder / f"{os.getpid()}-{secrets.token_hex(4)}.sock"
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._socket.bind(str(self.path))
@@ -87,6 +98,19 @@ class LocalSocket:
     def close(self) -> None:
         self._socket.close()
         self.path.unlink(missing_ok=True)
+
+
+class Polling:
+    """Waits the interval: the fallback when no socket can be bound."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self._stop = stop
+
+    def wait(self, seconds: float) -> None:
+        self._stop.wait(seconds)
+
+    def close(self) -> None:
+        return
 
 
 class PostgresListener:
@@ -114,5 +138,9 @@ class PostgresListener:
 def wake_up_for(engine: Engine, data_dir: Path, stop: threading.Event) -> WakeUp:
     """The way to wait on this database: its notifications, or this machine's sockets."""
     if is_sqlite(engine):
-        return LocalSocket(wake_folder(data_dir))
+        try:
+            return LocalSocket(wake_folder(data_dir))
+        except OSError as error:
+            log.warning("sandbox wake-up socket unavailable, polling instead: %s", error)
+            return Polling(stop)
     return PostgresListener(engine, stop)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -104,7 +105,14 @@ def create_app(node: NodeContext) -> FastAPI:
 
 
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Every page string goes through gettext (``{{ _("...") }}`` or ``{% trans %}``).
+    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    templates = Jinja2Templates(env=environment)
     templates.env.globals["version"] = __version__
     return templates
 
