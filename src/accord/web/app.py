@@ -34,7 +34,9 @@ from accord.sandbox import api as sandbox_api
 from accord.standards import api as standards_api
 from accord.standards.conneg import ContentNegotiation
 from accord.storage import api as storage_api
+from accord.web import i18n as web_i18n
 from accord.web import pages, problems, system
+from accord.web.caching import StaticCaching, static_url_for
 from accord.web.middleware import BodyLimit, SecurityHeaders
 
 WEB_DIR = Path(__file__).parent
@@ -70,6 +72,8 @@ DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = [
 PUBLIC_MOUNTS = ("/static", "/static/swagger")
 # Path prefixes whose bodies may exceed the default limit (they stream and check their own).
 UPLOAD_PREFIXES: list[str] = [storage_api.PREFIX]
+# Path prefixes of static assets, served with cache headers.
+STATIC_PREFIXES: list[str] = ["/static/", "/catalog/static/"]
 
 
 def create_app(node: NodeContext) -> FastAPI:
@@ -98,6 +102,8 @@ def create_app(node: NodeContext) -> FastAPI:
         limits=[(prefix, node.settings.max_upload_bytes) for prefix in UPLOAD_PREFIXES],
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(StaticCaching, prefixes=STATIC_PREFIXES)
+    app.add_middleware(web_i18n.Language)
     app.add_middleware(ContentNegotiation)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestLog)
@@ -110,10 +116,12 @@ def _templates() -> Jinja2Templates:
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
     )
-    # Every page string goes through gettext (``{{ _("...") }}`` or ``{% trans %}``).
-    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # Every page string goes through gettext (``{{ _("...") }}`` or ``{% trans %}``), in the
+    # reader's language (accord.web.i18n); dates, numbers and sizes through its format filters.
+    web_i18n.install(environment)
     templates = Jinja2Templates(env=environment)
     templates.env.globals["version"] = __version__
+    templates.env.globals["static_url"] = static_url_for(STATIC_DIR)
     return templates
 
 

@@ -1,0 +1,147 @@
+"""The reader's language for each request, and the Jinja environment's gettext and formats.
+
+The language is, in order: ``?lang=`` (the switcher; remembered in a cookie for a year), the
+``accord_lang`` cookie, the browser's ``Accept-Language``, then English. A pure ASGI middleware
+sets it in a context variable once per request; catalogues are loaded once per process.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import jinja2
+from markupsafe import Markup
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from accord.i18n import formats
+from accord.i18n.locales import LANGUAGES, SOURCE, from_accept_language, language, supported
+from accord.i18n.translate import _current, current_locale, gettext, ngettext, pgettext
+
+COOKIE = "accord_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+_LOCALISED_TYPES = (b"text/html", b"application/problem+json")
+
+
+class Language:
+    """Pure ASGI middleware: choose the request's language and say which one answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chosen = _from_query(scope.get("query_string", b""))
+        code = chosen or choose(_header(scope, b"cookie"), _header(scope, b"accept-language"))
+        token = _current.set(code)
+
+        async def send_localised(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = _localised_headers(list(message.get("headers", [])), code)
+                if chosen:
+                    message["headers"].append((b"set-cookie", _cookie(chosen)))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_localised)
+        finally:
+            _current.reset(token)
+
+
+def choose(cookie_header: str | None, accept_language: str | None) -> str:
+    """The language for a request without ``?lang=``: the remembered choice, else the browser's."""
+    if cookie_header:
+        cookie: SimpleCookie = SimpleCookie()
+        try:
+            cookie.load(cookie_header)
+        except CookieError:  # a malformed header only loses the preference
+            cookie = SimpleCookie()
+        if COOKIE in cookie and (code := supported(cookie[COOKIE].value)):
+            return code
+    return from_accept_language(accept_language) or SOURCE
+
+
+def install(environment: jinja2.Environment) -> None:
+    """gettext callables and locale-aware filters for the templates."""
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext
+    )
+    environment.globals.update(
+        current_locale=current_locale,
+        language=lambda: language(current_locale()),
+        languages=LANGUAGES,
+        lang_attributes=lang_attributes,
+        language_url=language_url,
+    )
+    environment.filters.update(
+        format_date=formats.format_date,
+        format_datetime=formats.format_datetime,
+        format_number=formats.format_number,
+        format_percent=formats.format_percent,
+        format_size=formats.format_size,
+        localised=localised,
+    )
+
+
+def localised(values: Any, attribute: str = "lang") -> Any:
+    """Of several language versions of one thing (titles with ``lang``), the reader's one.
+
+    Falls back to English, then to the version without a language, then to the first.
+    """
+    items = list(values or [])
+    if not items:
+        return None
+    by_lang: dict[str | None, Any] = {}
+    for item in items:
+        tag = getattr(item, attribute, None)
+        by_lang.setdefault(supported(tag) if tag else None, item)
+    for key in (current_locale(), SOURCE, None):
+        if key in by_lang:
+            return by_lang[key]
+    return items[0]
+
+
+def language_url(request: Any, code: str) -> str:
+    """This page in another language: the same path and query with ``lang`` replaced."""
+    query = [(k, v) for k, v in parse_qsl(request.url.query) if k != "lang"]
+    return f"{request.url.path}?{urlencode([*query, ('lang', code)])}"
+
+
+def lang_attributes(tag: str | None) -> Markup:
+    """``lang``/``dir`` attributes for content in another language than the page."""
+    if not tag or supported(tag) == current_locale():
+        return Markup("")
+    rtl = language(supported(tag) or SOURCE).rtl if supported(tag) else False
+    return Markup(' lang="{}"{}').format(tag, Markup(' dir="rtl"') if rtl else "")
+
+
+def _from_query(query: bytes) -> str | None:
+    if b"lang=" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1")):
+        if name == "lang":
+            return supported(value)
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _localised_headers(headers: list[tuple[bytes, bytes]], code: str) -> list[tuple[bytes, bytes]]:
+    content_type = next((v for k, v in headers if k == b"content-type"), b"")
+    if not content_type.startswith(_LOCALISED_TYPES):
+        return headers
+    headers.append((b"content-language", code.encode()))
+    headers.append((b"vary", b"Accept-Language, Cookie"))
+    return headers
+
+
+def _cookie(code: str) -> bytes:
+    return f"{COOKIE}={code}; Max-Age={COOKIE_MAX_AGE}; Path=/; SameSite=Lax".encode()
