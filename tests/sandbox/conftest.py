@@ -2,9 +2,10 @@
 catalog, governed by an agreement, and a researcher holding a real sandbox-mode grant from the
 access workflow; a worker that runs queued jobs in this process.
 
-Agreements do not carry a ``disclosure`` section yet, so every grant reads the default policy;
+``AGREEMENT`` has no ``disclosure`` section, so its grants read the node's defaults;
 ``World.policy`` sets the policy a test needs through ``PolicyGrants``, a ``GrantSource`` that
-asks the access workflow for the grant and replaces only its disclosure settings.
+asks the access workflow for the grant and replaces only its disclosure settings
+(``test_agreement_disclosure`` uses the access workflow's grants as they are).
 """
 
 from __future__ import annotations
@@ -198,8 +199,11 @@ def sandbox_settings(node: NodeContext) -> SandboxSettings:
     return settings
 
 
-def publish_dataset(node: NodeContext, organisation_id: str) -> tuple[str, str]:
-    """A restricted dataset with people.csv and visits.parquet, governed by ``AGREEMENT``."""
+def publish_dataset(
+    node: NodeContext, organisation_id: str, agreement_document: dict[str, Any] = AGREEMENT
+) -> tuple[str, str]:
+    """A restricted dataset with people.csv and visits.parquet, governed by ``AGREEMENT``
+    (or ``agreement_document``)."""
     store = blob_store_of(node)
     people = ingest_chunks(store, [people_csv()])
     visits = ingest_chunks(store, [visits_parquet()])
@@ -211,7 +215,7 @@ def publish_dataset(node: NodeContext, organisation_id: str) -> tuple[str, str]:
         catalog.add_file(s, operator, dataset_id, 1, path="data/people.csv", blob=people)
         catalog.add_file(s, operator, dataset_id, 1, path="data/visits.parquet", blob=visits)
         catalog.publish(s, operator, dataset_id, 1)
-        agreement = agreements.create_agreement(s, operator, AGREEMENT)
+        agreement = agreements.create_agreement(s, operator, agreement_document)
         agreements.publish(s, operator, agreement.agreement_id, 1)
         agreements.attach(s, operator, agreement.agreement_id, 1, version.id)
         s.commit()

@@ -7,7 +7,8 @@ the ontologies (DUO codes, disease terms) and across clauses (contradictions).
 Sections: tier and licence; GA4GH DUO terms (one data-use permission, modifiers with their
 parameters); a W3C ODRL 2.2 policy (permissions, prohibitions, obligations, constraints on
 purpose, spatial, recipient, dateTime, elapsedTime, count); residency; export rules; required
-accreditations; maximum grant duration; duties; the responsible committee.
+accreditations; maximum grant duration; duties; the responsible committee; disclosure control
+of sandbox outputs (``disclosure.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from accord.agreements.disclosure import DisclosureTerms
 from accord.agreements.durations import Duration, IsoDuration
 from accord.agreements.jurisdictions import Jurisdiction
 from accord.identifiers import RorId
@@ -294,6 +296,10 @@ class AgreementDocument(Strict):
     max_grant_duration: IsoDuration | None = None
     duties: tuple[Duty, ...] = ()
     committee: Committee | None = None
+    disclosure: DisclosureTerms | None = Field(
+        default=None,
+        description="How sandbox outputs are checked (node defaults for what is left out)",
+    )
 
     def as_data(self) -> dict[str, Any]:
         """The document as JSON-ready data, defaults left out (the canonical published form)."""

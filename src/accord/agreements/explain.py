@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accord.agreements.decision import Decision, Effect, Outcome
+from accord.agreements.disclosure import NKRule, NoDominanceRule, PPercentRule
 from accord.agreements.document import AgreementDocument, Modifier, Review, Tier
 from accord.agreements.duo import Duo
 from accord.agreements.jurisdictions import names
@@ -38,6 +39,7 @@ def explain_agreement(document: AgreementDocument, vocab: Vocabulary) -> tuple[S
         Section("Where", _places(document)),
         Section("Rules", _rules(document, vocab)),
         Section("Duties", _duties(document)),
+        Section("Sandbox outputs", _disclosure(document)),
     )
     return tuple(section for section in sections if section.lines)
 
@@ -167,4 +169,40 @@ def _duties(document: AgreementDocument) -> tuple[str, ...]:
     ):
         text = ACTIONS[duty.action]
         lines.append(f"{text[0].upper()}{text[1:]}.")
+    return tuple(lines)
+
+
+def _disclosure(document: AgreementDocument) -> tuple[str, ...]:
+    terms = document.disclosure
+    if terms is None:
+        return ()
+    lines = []
+    if terms.min_cell_count is not None:
+        lines.append(f"Every released cell counts at least {terms.min_cell_count} people.")
+    match terms.dominance:
+        case PPercentRule(p=p):
+            lines.append(f"No sum may let one contributor's value be estimated within {p:g}%.")
+        case NKRule(n=n, k=k):
+            lines.append(f"No sum may have its {n} largest contributors hold over {k:g}%.")
+        case NoDominanceRule():
+            lines.append("Sums are not checked for dominant contributors.")
+    if terms.rounding is not None and terms.rounding.rounds_counts:
+        lines.append(f"Counts are rounded to multiples of {terms.rounding.counts_base}.")
+    if terms.rounding is not None and terms.rounding.rounds_magnitudes:
+        lines.append(f"Sums are rounded to multiples of {terms.rounding.magnitudes_base:g}.")
+    if terms.microdata is not None:
+        lines.append(
+            "Row-level outputs may be released."
+            if terms.microdata
+            else "Row-level outputs are never released."
+        )
+    if terms.review == "always":
+        lines.append("An output checker reviews every output before release.")
+    if terms.privacy_budget is not None:
+        lines.append(
+            f"Differentially private measurements may spend epsilon {terms.privacy_budget:g} "
+            "per grant."
+        )
+    if not lines:
+        lines.append("Outputs are checked under this node's default rules.")
     return tuple(lines)

@@ -16,6 +16,7 @@ from license_expression import get_spdx_licensing  # type: ignore[import-untyped
 from pydantic import ValidationError
 
 from accord.agreements import errors
+from accord.agreements.disclosure import RULE_KINDS
 from accord.agreements.document import (
     AgreementDocument,
     Constraint,
@@ -122,7 +123,7 @@ def location(parts: Sequence[int | str]) -> str:
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif not (isinstance(previous, int) and part in _UNION_TAGS):
+        elif not ((isinstance(previous, int) and part in _UNION_TAGS) or part in RULE_KINDS):
             text += f".{part}" if text else part
         previous = part
     return text or "$"
@@ -262,6 +263,10 @@ def _tier_contradictions(document: AgreementDocument, vocabulary: Vocabulary) ->
         yield Problem("committee", f"{document.tier.value} data needs a responsible committee")
     if document.tier is not Tier.OPEN:
         return
+    if document.disclosure is not None:
+        yield _contradiction(
+            "disclosure", "open data is downloaded by anyone, so no sandbox output is checked"
+        )
     if document.accreditations:
         yield _contradiction(
             "accreditations", "open data is for anyone, so it cannot require accreditations"

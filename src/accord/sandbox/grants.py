@@ -4,7 +4,8 @@ Grants belong to the access workflow. The sandbox only asks one question, throug
 ``Protocol``: does this user hold an active sandbox grant for this version, and under which
 disclosure settings? ``AccessGrants`` answers it from the access workflow
 (``accord.access.service.sandbox_grant_for``); the settings are the ``disclosure`` section of the
-grant's agreement, read as a ``DisclosurePolicy`` (its defaults when the agreement has none). A
+grant's agreement, with the node's defaults (``SandboxSettings.disclosure``) for what it leaves
+out. A
 job keeps a copy of the answer (grant id, expiry, settings), so that a worker can check it
 without asking again; ``service.end_grant`` fails the queued jobs of a grant that ended early.
 """
@@ -21,9 +22,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from accord.access import service as access
+from accord.agreements.disclosure import DisclosureTerms
 from accord.errors import Conflict
-from accord.node import NodeContext
-from accord.sandbox.policy import DisclosurePolicy
+from accord.node import NodeContext, node_of
+from accord.sandbox.policy import DisclosurePolicy, resolve
+from accord.sandbox.settings import sandbox_settings_of
 
 
 @dataclass(frozen=True)
@@ -61,15 +64,19 @@ class AccessGrants:
             dataset_id=found.dataset_id,
             version_id=found.version_id,
             expires_at=found.expires_at,
-            policy=policy_of(found.grant_id, found.disclosure),
+            policy=policy_of(
+                found.grant_id, found.disclosure, sandbox_settings_of(node_of(session)).disclosure
+            ),
         )
 
 
-def policy_of(grant_id: str, disclosure: dict[str, Any] | None) -> DisclosurePolicy:
-    """The agreement's disclosure section as a policy; a section that does not read as one
-    stops the job (fail closed) rather than fall back to defaults."""
+def policy_of(
+    grant_id: str, disclosure: dict[str, Any] | None, defaults: DisclosurePolicy
+) -> DisclosurePolicy:
+    """The agreement's disclosure section over the node's defaults; a section that does not
+    read as one stops the job (fail closed) rather than fall back to defaults."""
     try:
-        return DisclosurePolicy.model_validate(disclosure or {})
+        return resolve(DisclosureTerms.model_validate(disclosure or {}), defaults)
     except ValidationError as error:
         raise Conflict(
             f"the disclosure settings of the agreement behind grant {grant_id} are not valid: "

@@ -1,62 +1,35 @@
-"""The disclosure settings a grant carries from its agreement (statistical disclosure control).
+"""The disclosure settings a grant's outputs are checked under (statistical disclosure control).
 
-The rules follow the usual output-checking practice for research data centres (Eurostat,
-*Handbook on Statistical Disclosure Control*, 2010, ch. 4 "magnitude tables" and ch. 5
-"frequency tables"): a minimum number of contributors per cell, a dominance rule for
-magnitudes (the p% rule or the (n,k) rule), optional rounding, and no row-level output unless
-the agreement allows microdata. A privacy budget (epsilon) makes differentially private
-measurements available.
+An agreement's ``disclosure`` section (``accord.agreements.disclosure``) sets what it needs; the
+node's defaults (``SandboxSettings.disclosure``) fill in the rest. ``resolve`` combines the two
+into the ``DisclosurePolicy`` a job keeps.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from accord.agreements.disclosure import (
+    DisclosureTerms,
+    DominanceRule,
+    Epsilon,
+    MinCellCount,
+    NKRule,
+    NoDominanceRule,
+    PPercentRule,
+    Rounding,
+    Strict,
+)
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PPercentRule(Strict):
-    """A cell is sensitive when the others' total estimates the largest within ``p`` percent:
-    ``T - x1 - x2 < p/100 · x1`` (the second largest contributor's view)."""
-
-    kind: Literal["p-percent"] = "p-percent"
-    p: float = Field(default=10.0, gt=0, lt=100)
-
-
-class NKRule(Strict):
-    """A cell is sensitive when its ``n`` largest contributors hold more than ``k`` percent."""
-
-    kind: Literal["n-k"] = "n-k"
-    n: int = Field(default=2, ge=1, le=5)
-    k: float = Field(default=85.0, gt=0, lt=100)
-
-
-DominanceRule = Annotated[PPercentRule | NKRule, Field(discriminator="kind")]
-
-
-class Rounding(Strict):
-    """Round released counts (and, optionally, sums) to a base; 1 means no rounding."""
-
-    counts_base: int = Field(default=1, ge=1, le=1000)
-    magnitudes_base: float = Field(default=1.0, gt=0, le=1e9)
-
-    @property
-    def rounds_counts(self) -> bool:
-        return self.counts_base > 1
-
-    @property
-    def rounds_magnitudes(self) -> bool:
-        return self.magnitudes_base != 1.0
+__all__ = ["DisclosurePolicy", "NKRule", "PPercentRule", "Rounding", "resolve"]
 
 
 class DisclosurePolicy(Strict):
     """What the checks apply to every output of a grant."""
 
-    min_cell_count: int = Field(default=10, ge=1, le=10_000)
+    min_cell_count: MinCellCount = 10
     dominance: DominanceRule | None = PPercentRule()
     rounding: Rounding = Rounding()
     microdata: bool = Field(default=False, description="Row-level outputs may be released")
@@ -65,8 +38,8 @@ class DisclosurePolicy(Strict):
         description="flagged: outputs the checks flag wait for an output checker; "
         "always: every output does",
     )
-    privacy_budget: float | None = Field(
-        default=None, gt=0, le=100, description="Total epsilon of the grant's DP measurements"
+    privacy_budget: Epsilon | None = Field(
+        default=None, description="Total epsilon of the grant's DP measurements"
     )
 
     @property
@@ -75,3 +48,15 @@ class DisclosurePolicy(Strict):
         if isinstance(self.dominance, NKRule):
             return self.dominance.n
         return 1
+
+
+def resolve(terms: DisclosureTerms, defaults: DisclosurePolicy) -> DisclosurePolicy:
+    """The agreement's settings where it gives them, the node's defaults elsewhere."""
+    given: dict[str, Any] = {
+        name: value
+        for name in terms.model_fields_set
+        if (value := getattr(terms, name)) is not None
+    }
+    if isinstance(given.get("dominance"), NoDominanceRule):
+        given["dominance"] = None
+    return defaults.model_copy(update=given)

@@ -9,12 +9,15 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from accord.node import NodeContext
+from accord.sandbox.policy import DisclosurePolicy
 
 
 class SandboxSettings(BaseSettings):
     """What one job may use, and how workers look for work."""
 
-    model_config = SettingsConfigDict(env_prefix="ACCORD_SANDBOX_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ACCORD_SANDBOX_", env_nested_delimiter="__", extra="ignore"
+    )
 
     time_limit_seconds: float = Field(default=300.0, gt=0, description="Wall time of one query")
     memory_limit_mb: int = Field(
@@ -29,6 +32,12 @@ class SandboxSettings(BaseSettings):
     )
     lease_seconds: float = Field(
         default=60.0, ge=15, description="A running job whose worker is silent this long is lost"
+    )
+
+    disclosure: DisclosurePolicy = Field(
+        default=DisclosurePolicy(),
+        description="The node's disclosure settings, for what an agreement's disclosure "
+        "section leaves out (ACCORD_SANDBOX_DISCLOSURE__MIN_CELL_COUNT=10, …)",
     )
 
     @property
