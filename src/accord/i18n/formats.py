@@ -21,7 +21,8 @@ def format_datetime(value: datetime | None, style: str = "medium") -> str:
     """A moment in the reader's format; times stay in UTC (the node's clock) and say so."""
     if value is None:
         return ""
-    return dates.format_datetime(value, format=style, tzinfo=dates.UTC, locale=current_locale())
+    text = dates.format_datetime(value, format=style, tzinfo=dates.UTC, locale=current_locale())
+    return f"{text} UTC"
 
 
 def format_number(value: float | int | None) -> str:
