@@ -120,7 +120,7 @@ def test_withdrawn_version_page_is_a_tombstone(catalog: Catalog, client: TestCli
     ).raise_for_status()
     page = client.get(f"/datasets/{version['dataset_id']}/versions/1", headers=HTML)
     assert page.status_code == 410
-    assert "was withdrawn on 2026-01-15" in page.text
+    assert "was withdrawn on Jan 15, 2026" in page.text
     assert "Participants withdrew their consent." in page.text
     assert "/content" not in page.text
 
