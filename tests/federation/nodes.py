@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -74,6 +75,56 @@ class Node:
         assert response.status_code == 201, response.text
         answer: dict[str, Any] = response.json()
         return answer
+
+    def add_researcher(
+        self, country: str, *, ror: str | None = None, accreditations: tuple[str, ...] = ()
+    ) -> dict[str, str]:
+        """A researcher of this node (in an organisation with ``ror``), holding
+        ``accreditations``; the headers of their API token."""
+        node = self.context()
+        operator = local_operator()
+        try:
+            with node.session() as session:
+                organisation = self.organisation
+                if ror is not None:
+                    organisation = service.create_organisation(
+                        session,
+                        operator,
+                        schemas.OrganisationCreate(
+                            name=f"Research institute {ror}", ror_id=ror, country=country
+                        ),
+                    ).id
+                user, _ = service.create_user(
+                    session,
+                    operator,
+                    schemas.UserCreate(
+                        name="Wanjiru Kamau",
+                        email=f"researcher-{uuid.uuid4().hex[:8]}@example.org",
+                        country=country,
+                        organisation_id=organisation,
+                        roles=[Role.RESEARCHER],
+                        password="a-long-researcher-password",
+                    ),
+                )
+                for kind in accreditations:
+                    service.add_accreditation(
+                        session,
+                        operator,
+                        user.id,
+                        schemas.AccreditationCreate(
+                            kind=kind,
+                            issuer="National research council",
+                            issued_on=date(2026, 1, 1),
+                            expires_on=date(2099, 12, 31),
+                        ),
+                    )
+                secret, _ = service.create_token(
+                    session, operator, user.id, schemas.TokenCreate(name="federation tests")
+                )
+                session.commit()
+                return {"Authorization": f"Bearer {secret}"}
+        finally:
+            node.engine.dispose()
 
     def publish(
         self,

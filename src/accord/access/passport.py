@@ -5,25 +5,52 @@ node's Ed25519 key (JWS ``alg`` ``Ed25519``, RFC 9864), whose header names the k
 its RFC 7638 thumbprint) and where to fetch it (``jku``, this node's JWKS). The visa object
 says which dataset version (``value``), asserted when (``asserted``), by whom (``source`` is
 this node, ``by`` is ``dac``); the token expires with the grant.
+
+The same signing makes the visas a home node vouches for its researchers with
+(``AffiliationAndRole``, ``ResearcherStatus`` for accreditations, and the custom ``Country``
+type), and the Passport that carries them (a JWT whose ``ga4gh_passport_v1`` claim lists the
+visas, signed by the node as broker). :func:`read_token` checks any of them against a key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 from accord.access.models import Grant
+from accord.errors import VerificationFailed
 from accord.ids import new_id
 from accord.node import NodeContext
 
 ALGORITHM = "Ed25519"
 JWKS_PATH = "/api/v1/visa-keys"
 VISA_TYPE = "ControlledAccessGrants"
+AFFILIATION = "AffiliationAndRole"
+RESEARCHER_STATUS = "ResearcherStatus"
+COUNTRY = "Country"
+"""A custom visa type (GA4GH Passport v1.2 allows them): the researcher's country, ISO 3166-1
+alpha-2, as the home node knows it."""
+
+
+@dataclass(frozen=True)
+class Visa:
+    """One visa's object (``ga4gh_visa_v1``), with who it is about and until when it holds."""
+
+    type: str
+    value: str
+    source: str
+    by: str
+    asserted: int
+    subject: str
+    issuer: str
+    expires: int
 
 
 def visa_key(private_key: Ed25519PrivateKey) -> OKPKey:
@@ -60,6 +87,15 @@ def visa_claims(node: NodeContext, grant: Grant, now: datetime) -> dict[str, Any
 
 
 def issue_visa(node: NodeContext, grant: Grant, now: datetime) -> str:
+    return sign_token(node, visa_claims(node, grant, now))
+
+
+def issue_visas(node: NodeContext, grants: Sequence[Grant], now: datetime) -> list[str]:
+    return [issue_visa(node, grant, now) for grant in grants]
+
+
+def sign_token(node: NodeContext, claims: dict[str, Any]) -> str:
+    """A JWT of ``claims`` signed with the node key, naming it (``kid``) and its JWKS (``jku``)."""
     key = visa_key(node.signing_key)
     header = {
         "alg": ALGORITHM,
@@ -67,8 +103,99 @@ def issue_visa(node: NodeContext, grant: Grant, now: datetime) -> str:
         "kid": key.thumbprint(),
         "jku": f"{node.identity.base_url}{JWKS_PATH}",
     }
-    return jwt.encode(header, visa_claims(node, grant, now), key, algorithms=[ALGORITHM])
+    return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
 
 
-def issue_visas(node: NodeContext, grants: Sequence[Grant], now: datetime) -> list[str]:
-    return [issue_visa(node, grant, now) for grant in grants]
+def researcher_visa(
+    node: NodeContext,
+    subject: str,
+    *,
+    type: str,
+    value: str,
+    asserted: datetime,
+    expires: datetime,
+    now: datetime,
+    by: str = "system",
+) -> str:
+    """A visa the node (``source``) asserts about one of its researchers."""
+    claims = {
+        "iss": node.identity.base_url,
+        "sub": subject,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": new_id("vis"),
+        "ga4gh_visa_v1": {
+            "type": type,
+            "asserted": int(asserted.timestamp()),
+            "value": value,
+            "source": node.identity.base_url,
+            "by": by,
+        },
+    }
+    return sign_token(node, claims)
+
+
+def issue_passport(
+    node: NodeContext,
+    subject: str,
+    visas: Sequence[str],
+    *,
+    now: datetime,
+    expires: datetime,
+    profile: dict[str, str] | None = None,
+) -> str:
+    """A Passport (GA4GH Passport v1.2, "Passport Claim") carrying ``visas``, signed by the
+    node as broker; ``profile`` adds claims about the person (OpenID Connect ``name``...)."""
+    claims: dict[str, Any] = {
+        **(profile or {}),
+        "iss": node.identity.base_url,
+        "sub": subject,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": new_id("pas"),
+        "ga4gh_passport_v1": list(visas),
+    }
+    return sign_token(node, claims)
+
+
+def read_token(token: str, key: Ed25519PublicKey, now: datetime) -> dict[str, Any]:
+    """The claims of a JWT signed by ``key`` and valid at ``now`` (``exp`` required, ``iat`` not
+    in the future); raises ``VerificationFailed`` otherwise (fails closed)."""
+    try:
+        decoded = jwt.decode(token, OKPKey.import_key(key), algorithms=[ALGORITHM])
+        registry = jwt.JWTClaimsRegistry(
+            now=int(now.timestamp()),
+            leeway=60,
+            exp={"essential": True},
+            iss={"essential": True},
+            sub={"essential": True},
+        )
+        registry.validate(decoded.claims)
+    except (JoseError, ValueError) as exc:
+        raise VerificationFailed(
+            f"the token does not verify: {exc.__class__.__name__} {exc}".strip(),
+            code="access.passport-invalid",
+        ) from exc
+    return dict(decoded.claims)
+
+
+def visa_of(claims: dict[str, Any]) -> Visa:
+    """The visa object of verified ``claims``; raises ``VerificationFailed`` if malformed."""
+    body = claims.get("ga4gh_visa_v1")
+    try:
+        if not isinstance(body, dict):
+            raise TypeError("ga4gh_visa_v1 is not an object")
+        return Visa(
+            type=str(body["type"]),
+            value=str(body["value"]),
+            source=str(body["source"]),
+            by=str(body.get("by", "")),
+            asserted=int(body["asserted"]),
+            subject=str(claims["sub"]),
+            issuer=str(claims["iss"]),
+            expires=int(claims["exp"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VerificationFailed(
+            "a visa lacks its ga4gh_visa_v1 object", code="access.passport-invalid"
+        ) from exc

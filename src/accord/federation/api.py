@@ -8,23 +8,39 @@ declare ``Permission.PUBLIC`` for the route audit and accept only calls signed b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from accord.access.schemas import RequestCreate
 from accord.errors import InvalidInput
-from accord.federation import calls, harvest, mirrors, peers, schemas, witness
+from accord.federation import (
+    calls,
+    harvest,
+    mirrors,
+    passports,
+    peers,
+    remote_requests,
+    schemas,
+    visitors,
+    witness,
+)
 from accord.federation.calls import Caller
 from accord.federation.cosignature import Witness
-from accord.federation.models import Mirror
+from accord.federation.models import Mirror, RemoteRequest
 from accord.federation.search import federated_search, get_remote_record, home_url
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.node import NodeContext
+from accord.paging import Page
 from accord.storage.blobs import BlobInfo, blob_store_of
 from accord.storage.responses import blob_response
 from accord.web.deps import NodeDep, SessionDep
+from accord.web.links import paged
 from accord.web.security import require
 
 router = APIRouter(prefix="/api/v1", tags=["federation"])
@@ -74,6 +90,10 @@ async def signed_any_peer(request: Request) -> Caller:
 
 
 SignedPeer = Annotated[Caller, Depends(signed_peer)]
+PeerManager = Annotated[Principal, Depends(require(Permission.FEDERATION_PEER_MANAGE))]
+Submitter = Annotated[Principal, Depends(require(Permission.ACCESS_REQUEST_SUBMIT))]
+Reader = Annotated[Principal, Depends(require(Permission.ACCESS_REQUEST_READ))]
+SignedIn = Annotated[Principal, Depends(require(Permission.SIGNED_IN))]
 
 
 # --- peers -------------------------------------------------------------------------------------
@@ -125,6 +145,189 @@ def accept_handshake(
     peers.accept_handshake(session, caller)
     session.commit()
     return schemas.HandshakeOut(node=node.identity.node_id, confirmed=True)
+
+
+@router.get("/peers/{peer_id}/recognitions", response_model=list[schemas.RecognitionOut])
+def list_recognitions(peer_id: str, session: SessionDep, _: Public) -> list[schemas.RecognitionOut]:
+    """The kinds of visas this node accepts from the peer (its mutual-recognition settings)."""
+    return [
+        schemas.RecognitionOut.model_validate(r) for r in passports.recognitions(session, peer_id)
+    ]
+
+
+@router.post(
+    "/peers/{peer_id}/recognitions", status_code=201, response_model=schemas.RecognitionOut
+)
+def add_recognition(
+    peer_id: str, body: schemas.RecognitionIn, session: SessionDep, principal: PeerManager
+) -> schemas.RecognitionOut:
+    row = passports.recognise(session, principal, peer_id, body.kind)
+    session.commit()
+    return schemas.RecognitionOut.model_validate(row)
+
+
+@router.delete("/peers/{peer_id}/recognitions/{kind}", status_code=204)
+def withdraw_recognition(
+    peer_id: str, kind: str, session: SessionDep, principal: PeerManager
+) -> Response:
+    passports.withdraw_recognition(session, principal, peer_id, kind)
+    session.commit()
+    return Response(status_code=204)
+
+
+# --- researchers across nodes ------------------------------------------------------------------
+
+
+@router.get("/passport", response_model=schemas.PassportOut)
+def my_passport(session: SessionDep, principal: SignedIn) -> schemas.PassportOut:
+    """A GA4GH Passport in which this node vouches for you (affiliation, country,
+    accreditations), valid for one hour."""
+    return schemas.PassportOut(passport=passports.passport_for(session, principal.user_id))
+
+
+@router.post("/remote-requests", status_code=201, response_model=schemas.RemoteRequestOut)
+def submit_remote_request(
+    body: schemas.RemoteRequestCreate, session: SessionDep, principal: Submitter
+) -> schemas.RemoteRequestOut:
+    """Request a dataset held by a peer: sent there with your passport; its committee decides."""
+    data = RequestCreate.model_validate(body.model_dump(exclude={"node"}))
+    request = remote_requests.submit(session, principal, body.node, data)
+    session.commit()
+    return _remote_out(session, request)
+
+
+@router.get("/remote-requests", response_model=Page[schemas.RemoteRequestOut])
+def list_remote_requests(
+    session: SessionDep,
+    response: Response,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[schemas.RemoteRequestOut]:
+    """Your requests to peers, with the status last read from them."""
+    rows, next_cursor = remote_requests.list_mine(session, principal, limit=limit, cursor=cursor)
+    items = [_remote_out(session, r) for r in rows]
+    return paged(response, "/api/v1/remote-requests", items, next_cursor, limit)
+
+
+@router.get("/remote-requests/{request_id}", response_model=schemas.RemoteRequestOut)
+def get_remote_request(
+    request_id: str, session: SessionDep, principal: Reader
+) -> schemas.RemoteRequestOut:
+    """One of your requests to a peer, its status read from the peer now."""
+    request = remote_requests.get(session, principal, request_id)
+    remote_requests.refresh(session, request)
+    session.commit()
+    return _remote_out(session, request)
+
+
+@router.get(
+    "/remote-requests/{request_id}/files/{file_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def remote_file(
+    request_id: str, file_id: str, session: SessionDep, node: NodeDep, principal: Reader
+) -> Response:
+    """A file of your download grant at a peer, fetched from the peer as you read it."""
+    request = remote_requests.get(session, principal, request_id)
+    url = remote_requests.file_url(session, request, file_id)
+    session.commit()
+    return _relay(node, url)
+
+
+def _relay(node: NodeContext, url: str) -> Response:
+    stack = ExitStack()
+    response = stack.enter_context(calls.stream(node, url))
+    if not response.is_success:
+        response.read()
+        stack.close()
+        calls.answer(response)
+
+    def chunks() -> Iterator[bytes]:
+        with stack:
+            yield from response.iter_bytes(1024 * 1024)
+
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() in ("content-length", "content-disposition", "etag", "digest")
+    }
+    media_type = response.headers.get("content-type", "application/octet-stream")
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
+
+
+def _remote_out(session: SessionDep, request: RemoteRequest) -> schemas.RemoteRequestOut:
+    peer = peers.get_peer(session, request.peer_id)
+    base = f"/api/v1/remote-requests/{request.id}/files"
+    return schemas.RemoteRequestOut(
+        id=request.id,
+        node=peer.node_id,
+        dataset_id=request.dataset_id,
+        version=request.version_number,
+        project_title=request.project_title,
+        remote_id=request.remote_id,
+        state=request.state,
+        mode=request.mode,
+        reasons=request.reasons,
+        grant_id=request.grant_id,
+        grant_state=request.grant_state,
+        grant_expires_at=request.grant_expires_at,
+        files=[
+            schemas.RemoteFileOut(**{**f, "download_url": f"{base}/{f['id']}"})
+            for f in request.files
+        ],
+        refused_visas=[schemas.RefusedVisa(**v) for v in request.refused_visas],
+        created_at=request.created_at,
+        updated_at=request.updated_at,
+        checked_at=request.checked_at,
+    )
+
+
+@router.post("/federation/access-requests", status_code=201)
+def receive_access_request(
+    body: schemas.ForwardedRequestIn, session: SessionDep, _: Public, caller: SignedPeer
+) -> dict[str, Any]:
+    """A peer's researcher's request, with their passport (signed node-to-node call)."""
+    received = visitors.receive_request(session, caller, body.passport, body.request)
+    session.flush()
+    answer = visitors.status(session, caller, received.request.id)
+    session.commit()
+    return {**answer, "refused_visas": [r.__dict__ for r in received.refused]}
+
+
+@router.get("/federation/access-requests/{request_id}")
+def forwarded_request(
+    request_id: str, session: SessionDep, _: Public, caller: SignedPeer
+) -> dict[str, Any]:
+    """The status of a request the calling peer forwarded."""
+    return visitors.status(session, caller, request_id)
+
+
+@router.get(
+    "/federation/access-requests/{request_id}/files/{file_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}, 416: {}},
+)
+def forwarded_file(
+    request_id: str,
+    file_id: str,
+    request: Request,
+    session: SessionDep,
+    node: NodeDep,
+    _: Public,
+    caller: SignedPeer,
+) -> Response:
+    """A file the forwarded request's download grant opens (the catalog's rules decide)."""
+    found = visitors.open_file(session, caller, request_id, file_id)
+    session.commit()
+    return blob_response(
+        request,
+        blob_store_of(node),
+        BlobInfo(found.sha256, found.size),
+        media_type=found.media_type,
+        filename=found.name,
+    )
 
 
 # --- harvesting and search ---------------------------------------------------------------------

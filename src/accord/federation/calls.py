@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -52,6 +54,31 @@ def call(
     http: httpx.Client | None = None,
 ) -> httpx.Response:
     """Send a signed request to a peer; a peer that does not answer is ``NodeUnavailable``."""
+    target, content, headers = _signed(node, method, url, body, params)
+    try:
+        if http is not None:
+            return http.request(method, target, content=content, headers=headers)
+        with httpx.Client(timeout=TIMEOUT) as client:
+            return client.request(method, target, content=content, headers=headers)
+    except httpx.TransportError as exc:
+        raise _unavailable(target, exc) from exc
+
+
+@contextmanager
+def stream(node: NodeContext, url: str) -> Iterator[httpx.Response]:
+    """A signed GET whose answer is read as it arrives (for files); closed on exit."""
+    target, _, headers = _signed(node, "GET", url, None, None)
+    with httpx.Client(timeout=TIMEOUT) as client:
+        try:
+            with client.stream("GET", target, headers=headers) as response:
+                yield response
+        except httpx.TransportError as exc:
+            raise _unavailable(target, exc) from exc
+
+
+def _signed(
+    node: NodeContext, method: str, url: str, body: Any, params: dict[str, str] | None
+) -> tuple[httpx.URL, bytes, dict[str, str]]:
     target = httpx.URL(url, params=params) if params else httpx.URL(url)
     content = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
     headers = signatures.sign(
@@ -65,16 +92,14 @@ def call(
     )
     if body is not None:
         headers["Content-Type"] = "application/json"
-    try:
-        if http is not None:
-            return http.request(method, target, content=content, headers=headers)
-        with httpx.Client(timeout=TIMEOUT) as client:
-            return client.request(method, target, content=content, headers=headers)
-    except httpx.TransportError as exc:
-        raise NodeUnavailable(
-            f"{target.host}:{target.port} did not answer ({exc.__class__.__name__})",
-            code="federation.peer-unavailable",
-        ) from exc
+    return target, content, headers
+
+
+def _unavailable(target: httpx.URL, exc: Exception) -> NodeUnavailable:
+    return NodeUnavailable(
+        f"{target.host}:{target.port} did not answer ({exc.__class__.__name__})",
+        code="federation.peer-unavailable",
+    )
 
 
 def answer(response: httpx.Response) -> Any:

@@ -1,11 +1,23 @@
 """Federation tables: peers, seen request nonces, harvested records, witnessed checkpoints,
-forks kept as evidence, cosignatures collected for this node's log, and mirrors."""
+forks kept as evidence, cosignatures collected for this node's log, mirrors, mutual
+recognition of visas, visiting researchers, cross-node requests, and scheduler leases."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db import Base, UTCDateTime
@@ -144,3 +156,68 @@ class MirrorFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(200))
+
+
+class Recognition(Base):
+    """A kind of visa this node accepts from one peer (its mutual-recognition settings):
+    ``affiliation``, ``country`` or ``accreditation:<kind>``."""
+
+    __tablename__ = "federation_recognitions"
+
+    peer_id: Mapped[str] = mapped_column(ForeignKey("federation_peers.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(120), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(40))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Visitor(Base):
+    """A peer's researcher known here through the passports their home node sent: the local
+    account (which cannot sign in) that holds their requests and grants on this node."""
+
+    __tablename__ = "federation_visitors"
+    __table_args__ = (UniqueConstraint("peer_id", "subject"),)
+
+    user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    peer_id: Mapped[str] = mapped_column(ForeignKey("federation_peers.id"))
+    subject: Mapped[str] = mapped_column(String(100))
+    """The researcher's user id on their home node (the passport's ``sub``)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RemoteRequest(Base):
+    """A researcher's access request sent from this node to the peer holding the dataset,
+    with the status last read from it."""
+
+    __tablename__ = "federation_remote_requests"
+    __table_args__ = (Index("ix_federation_remote_requests_user", "user_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    peer_id: Mapped[str] = mapped_column(ForeignKey("federation_peers.id"))
+    dataset_id: Mapped[str] = mapped_column(String(40))
+    version_number: Mapped[int] = mapped_column(Integer)
+    project_title: Mapped[str] = mapped_column(String(300))
+    remote_id: Mapped[str] = mapped_column(String(40))
+    """The request's id on the peer."""
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[str | None] = mapped_column(Text)
+    grant_id: Mapped[str | None] = mapped_column(String(40))
+    grant_state: Mapped[str | None] = mapped_column(String(20))
+    grant_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    files: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    refused_visas: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """Who runs a scheduled task (``harvest:<peer>``, ``witness:<peer>``) until when, so that
+    several scheduler processes never run the same task at once."""
+
+    __tablename__ = "federation_leases"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

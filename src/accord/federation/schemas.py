@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord.access.schemas import RequestCreate
+
 
 class PeerCreate(BaseModel):
     url: str = Field(max_length=500, description="The peer's base URL")
@@ -153,3 +155,76 @@ class MirrorOut(BaseModel):
     pid: str
     created_at: datetime
     files: list[MirrorFileOut]
+
+
+class RecognitionIn(BaseModel):
+    kind: str = Field(
+        max_length=120,
+        description="affiliation, country, or accreditation:<kind>",
+        examples=["accreditation:accredited-researcher"],
+    )
+
+
+class RecognitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    peer_id: str
+    kind: str
+    added_at: datetime
+
+
+class PassportOut(BaseModel):
+    passport: str = Field(description="A GA4GH Passport (JWT) signed by this node")
+
+
+class ForwardedRequestIn(BaseModel):
+    """A peer's researcher's access request, with the passport their home node vouches with."""
+
+    passport: str = Field(max_length=65536)
+    request: RequestCreate
+
+
+class RefusedVisa(BaseModel):
+    type: str
+    value: str
+    reason: str
+
+
+class RemoteRequestCreate(RequestCreate):
+    """An access request for a dataset held by a peer (named by its node id)."""
+
+    node: str = Field(max_length=100, description="The peer holding the dataset")
+
+
+class RemoteFileOut(BaseModel):
+    id: str
+    path: str
+    size: int
+    sha256: str
+    media_type: str
+    download_url: str
+
+
+class RemoteRequestOut(BaseModel):
+    id: str
+    node: str
+    dataset_id: str
+    version: int
+    project_title: str
+    remote_id: str
+    state: str
+    mode: str
+    reasons: str | None
+    grant_id: str | None
+    grant_state: str | None
+    grant_expires_at: datetime | None
+    files: list[RemoteFileOut]
+    refused_visas: list[RefusedVisa]
+    created_at: datetime
+    updated_at: datetime
+    checked_at: datetime
+
+
+class RemoteRequestPage(BaseModel):
+    items: list[RemoteRequestOut]
+    next_cursor: str | None
