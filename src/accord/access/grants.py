@@ -211,6 +211,7 @@ def revoke_grant(
     grant.revocation_reason = reason
     grant.revoked_by_sanction_id = sanction_id
     duties.deletion_due_from(grant, now)
+    stop_sandbox_jobs(session, grant, f"grant revoked: {reason}")
     ledger.append(
         session,
         ledger.Event(
@@ -229,6 +230,16 @@ def revoke_grant(
         f"/access/grants/{grant.id}",
     )
     return grant
+
+
+def stop_sandbox_jobs(session: Session, grant: Grant, reason: str) -> int:
+    """Fail the grant's queued sandbox jobs (a revoked or suspended grant runs no more work);
+    returns how many. Running jobs stop at their worker's own grant check."""
+    # Imported here: the sandbox reads grants through accord.access.service, which imports
+    # this module, so a module-level import would close a cycle.
+    from accord.sandbox import service as sandbox
+
+    return sandbox.end_grant(session, grant.id, reason)
 
 
 def reinstate(session: Session, actor_id: str, grant: Grant, reason: str) -> Grant:

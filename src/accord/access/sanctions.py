@@ -63,6 +63,9 @@ def impose(session: Session, actor: Principal, data: SanctionIn) -> Sanction:
         for grant in affected:
             grants.revoke_grant(session, actor.user_id, grant, data.reason, sanction_id=sanction.id)
         sanction.revoked_grants = [g.id for g in affected]
+    elif data.kind == SanctionKind.SUSPENSION:
+        for grant in affected:
+            grants.stop_sandbox_jobs(session, grant, f"grant suspended: {data.reason}")
     ledger.append(
         session,
         ledger.Event(
