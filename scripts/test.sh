@@ -30,6 +30,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# node's oidc-provider is the real OpenID Provider of the sign-in tests (tests/identity/oidc).
+if command -v npm >/dev/null; then
+  if [ ! -f .cache/oidc/node_modules/oidc-provider/package.json ]; then
+    say "installing oidc-provider for the sign-in tests"
+    npm install --silent --no-audit --no-fund --prefix .cache/oidc oidc-provider@9.13.3 >/dev/null
+  fi
+else
+  say "npm is not installed: the OpenID Connect tests against a real provider will be skipped"
+fi
+
 # PostgreSQL: start the local cluster if it is installed but stopped, then test against it too.
 if [ -z "${ACCORD_TEST_DATABASE_URL:-}" ] && command -v pg_ctlcluster >/dev/null; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then

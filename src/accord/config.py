@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,7 +18,56 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from accord.identity.permissions import Role
+
 DEFAULT_DATA_DIR = Path("accord-data")
+
+
+class ClaimMapping(BaseModel):
+    """Which ID token / userinfo claim carries each user field (``None``: the IdP has none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "name"
+    email: str | None = "email"
+    email_verified: str = "email_verified"
+    orcid: str | None = None
+    ror: str | None = None
+    affiliation: str | None = None
+    country: str | None = None
+    entitlements: str | None = None
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Provider (``[[oidc_providers]]`` in accord.toml); see decision 1300."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Slug used in URLs")
+    name: str = Field(min_length=1, max_length=100, description="Shown on the sign-in button")
+    issuer: str = Field(description="Issuer URL; discovery is read from its well-known document")
+    client_id: str = Field(min_length=1)
+    client_secret_file: Path | None = Field(default=None, description="File holding the secret")
+    client_secret_env: str | None = Field(default=None, description="Variable holding the secret")
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "email", "profile"])
+    claims: ClaimMapping = Field(default_factory=ClaimMapping)
+    roles: dict[str, Role] = Field(
+        default_factory=dict, description="Entitlement value → role granted while asserted"
+    )
+    default_roles: list[Role] = Field(default_factory=lambda: [Role.RESEARCHER])
+    link_on: list[Literal["email", "orcid"]] = Field(
+        default_factory=list,
+        description="Claims this IdP is trusted for when linking a first sign-in to an account",
+    )
+    create_accounts: bool = Field(default=True, description="Create an account on first sign-in")
+    default_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("the issuer must be an http(s) URL")
+        return value.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -38,6 +87,7 @@ class Settings(BaseSettings):
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of this node")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    access_log: bool = Field(default=True, description="Log one line per HTTP request")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body")
     max_upload_bytes: int = Field(
         default=50 * 1024**3,
@@ -58,6 +108,24 @@ class Settings(BaseSettings):
     )
     api_requests_per_minute: int = Field(
         default=1200, ge=1, description="Requests per minute per API token holder (per process)"
+    )
+    password_sign_in: bool = Field(
+        default=True, description="Offer local email + password sign-in (off: IdPs only)"
+    )
+    oidc_providers: list[OidcProvider] = Field(
+        default_factory=list, description="OpenID Providers offered on the sign-in page"
+    )
+    totp_required_roles: list[Role] = Field(
+        default_factory=list,
+        description="Roles whose holders must pass a TOTP second step at every sign-in",
+    )
+    security_contact: str | None = Field(
+        default=None,
+        pattern=r"^(mailto:|https://|tel:)\S+$",
+        description="security.txt Contact URI; default mailto:security@<host of base_url>",
+    )
+    security_languages: str = Field(
+        default="en", description="security.txt Preferred-Languages (comma-separated tags)"
     )
     log_checkpoint_entries: int = Field(
         default=1000, ge=1, description="Sign a log checkpoint after this many new entries"
@@ -88,6 +156,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'accord.db').resolve()}"
+
+    @field_validator("oidc_providers")
+    @classmethod
+    def _unique_providers(cls, value: list[OidcProvider]) -> list[OidcProvider]:
+        ids = [p.id for p in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two identity providers share one id")
+        return value
 
     @property
     def keys_dir(self) -> Path:

@@ -23,6 +23,7 @@ from accord.catalog.metadata import DatasetMetadata, Tier, parse_metadata
 from accord.catalog.models import DatasetVersion, VersionState
 from accord.catalog.search import FACETS, SearchQuery, Sort, decode_cursor, search
 from accord.errors import AccordError
+from accord.governance import risk
 from accord.identity import service as identity
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
@@ -264,6 +265,7 @@ def _version_page(
         "has_draft": any(v.state == VersionState.DRAFT for v in version.dataset.versions),
         "organisation": _organisation_name(session, version.dataset.organisation_id),
         "jsonld": schema_org_script(session, version),
+        "risk": risk.summary(session, version.id),
         "error": error,
     }
     return render(request, "catalog/dataset.html", context, status_code=status_code or 200)

@@ -15,6 +15,7 @@ from accord.cli import (
     catalog,
     deid,
     federation,
+    governance,
     identity,
     log,
     node,
@@ -42,6 +43,7 @@ deid.register(app)
 sandbox.register(app)
 access.register(app)
 federation.register(app)
+governance.register(app)
 standards.register(app)
 ops.register(app)
 

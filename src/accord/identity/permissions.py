@@ -64,6 +64,13 @@ class Permission(StrEnum):
     FEDERATION_WITNESS_RUN = "federation:witness:run"
     FEDERATION_MIRROR_MANAGE = "federation:mirror:manage"
 
+    GOVERNANCE_RISK_ASSESS = "governance:assessment:create"
+    GOVERNANCE_POLICY_PROPOSE = "governance:policy:propose"
+    GOVERNANCE_POLICY_DECIDE = "governance:policy:decide"
+    GOVERNANCE_CONSULTATION_COMMENT = "governance:consultation:comment"
+    GOVERNANCE_PEER_RESPOND = "governance:consultation:respond-for-node"
+    GOVERNANCE_REGISTER_MANAGE = "governance:register:manage"
+
     LOG_READ_PRIVATE = "ledger:record:read"
     NODE_ADMIN = "ops:node:admin"
     METRICS_READ = "ops:metrics:read"
@@ -99,6 +106,7 @@ _SIGNED_IN = frozenset(
         Permission.ACCESS_BREACH_REPORT,
         Permission.ACCESS_SANCTION_READ,
         Permission.ACCESS_NOTIFICATION_READ,
+        Permission.GOVERNANCE_CONSULTATION_COMMENT,
     }
 )
 
@@ -118,6 +126,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.DERIVATION_PLAN,
         Permission.DERIVATION_CREATE,
         Permission.DERIVATION_KEY_DESTROY,
+        Permission.GOVERNANCE_RISK_ASSESS,
     },
     Role.RESEARCHER: _SIGNED_IN
     | {

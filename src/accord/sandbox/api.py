@@ -42,6 +42,14 @@ def submit_job(
     return schemas.JobOut.of(job)
 
 
+@api.post("/jobs/{job_id}/reruns", status_code=202, response_model=schemas.JobOut)
+def rerun_job(job_id: str, session: SessionDep, principal: Submitter) -> schemas.JobOut:
+    """Queue an SQL job's query again on the same dataset version (its record names it)."""
+    job = service.rerun(session, principal, job_id)
+    session.commit()
+    return schemas.JobOut.of(job)
+
+
 @api.get("/jobs", response_model=Page[schemas.JobOut])
 def list_jobs(
     session: SessionDep,

@@ -88,6 +88,9 @@ class Job(Base):
     review_reason: Mapped[str | None] = mapped_column(Text)
     manifest: Mapped[str | None] = mapped_column(Text)
     manifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    environment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What the job ran on: engine and library versions, the dataset version and its files."""
+    rerun_of: Mapped[str | None] = mapped_column(String(40))
 
 
 class Output(Base):

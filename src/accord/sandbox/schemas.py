@@ -52,6 +52,13 @@ class JobOut(BaseModel):
     decided_at: datetime | None
     error: JobError | None
     result_url: str | None
+    query: str = Field(description="The SQL, or the DP measurement as JSON")
+    environment: dict[str, Any] | None = Field(
+        default=None,
+        description="What the job runs on: engine and library versions, the dataset version "
+        "and the digest of each table",
+    )
+    rerun_of: str | None = Field(default=None, description="The job this one re-runs")
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -77,6 +84,9 @@ class JobOut(BaseModel):
             decided_at=job.decided_at,
             error=error,
             result_url=f"/api/v1/jobs/{job.id}/result" if job.state == "released" else None,
+            query=job.query,
+            environment=job.environment,
+            rerun_of=job.rerun_of,
         )
 
 

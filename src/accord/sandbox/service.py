@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, lazyload
 from accord import ledger
 from accord.catalog.access import is_steward
 from accord.catalog.models import DatasetVersion, VersionState
+from accord.catalog.service import pid_of
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
@@ -29,6 +30,7 @@ from accord.node import node_of
 from accord.paging import fetch_page
 from accord.sandbox import budget
 from accord.sandbox.columns import TableInfo, tables_of
+from accord.sandbox.environment import job_environment
 from accord.sandbox.grants import SandboxGrant, grant_source_of
 from accord.sandbox.models import MICRO, Job, JobKind, JobState, Output
 from accord.sandbox.policy import DisclosurePolicy
@@ -100,6 +102,7 @@ def _queue(
 ) -> Job:
     job = Job(
         id=new_id("job"),
+        environment=job_environment(pid_of(session, version), version.files),
         user_id=actor.user_id,
         grant_id=grant.grant_id,
         dataset_id=version.dataset_id,
@@ -195,6 +198,32 @@ def published_version(session: Session, version_id: str) -> DatasetVersion:
             code="sandbox.version-not-published",
         )
     return version
+
+
+def rerun(session: Session, actor: Principal, job_id: str) -> Job:
+    """Queue the query of an earlier SQL job again, on the same dataset version, under the
+    actor's grant; the new job names the one it re-runs (DP measurements are not re-run: each
+    run spends budget and draws fresh noise)."""
+    earlier = get_job(session, actor, job_id)
+    if earlier.user_id != actor.user_id:
+        raise Forbidden("only the job's owner re-runs it", code="sandbox.not-owner")
+    if earlier.kind != JobKind.SQL:
+        raise Conflict(
+            "a DP measurement is not re-run: each run spends budget and draws fresh noise",
+            code="sandbox.dp-not-rerun",
+            hint="submit a new DP measurement if the budget allows",
+        )
+    job = submit(session, actor, earlier.version_id, sql=earlier.query)
+    job.rerun_of = earlier.id
+    ledger.append(
+        session,
+        ledger.Event(
+            "sandbox.job.rerun-requested",
+            subjects={"actor": actor.user_id},
+            public={"job": job.id, "rerun_of": earlier.id},
+        ),
+    )
+    return job
 
 
 # --- reading -------------------------------------------------------------------------------

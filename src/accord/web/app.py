@@ -24,6 +24,7 @@ from accord.deid import api as deid_api
 from accord.deid import pages as deid_pages
 from accord.federation import api as federation_api
 from accord.identity import api as identity_api
+from accord.identity import pages as identity_pages
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
 from accord.ops import api as ops_api
@@ -47,6 +48,7 @@ SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
 ROUTERS: list[APIRouter] = [
     system.router,
     identity_api.router,
+    identity_pages.router,
     agreements_api.router,
     ledger_api.router,
     storage_api.router,

@@ -14,8 +14,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from accord.config import Settings
 from accord.errors import AccordError, Forbidden
-from accord.identity import schemas, service
+from accord.identity import schemas, service, signin
 from accord.identity.permissions import Permission, Role
 from accord.identity.principal import Principal
 from accord.identity.secrets import new_secret, same
@@ -52,12 +53,12 @@ def sign_in_page(
     _: Annotated[Principal | None, Depends(require(Permission.PUBLIC))],
     next: str = "/account",
 ) -> HTMLResponse:
-    return _sign_in_form(request, node.settings.secure_cookies, next_url=next)
+    return sign_in_form(request, node.settings, next_url=next)
 
 
-def _sign_in_form(
+def sign_in_form(
     request: Request,
-    secure: bool,
+    settings: Settings,
     *,
     next_url: str,
     error: str | None = None,
@@ -70,9 +71,11 @@ def _sign_in_form(
         "sign_in.html",
         {
             "csrf_token": token,
-            "next": _safe_next(next_url),
+            "next": safe_next(next_url),
             "error": error,
             "email": email,
+            "password_sign_in": settings.password_sign_in,
+            "providers": settings.oidc_providers,
         },
         status_code=status_code,
     )
@@ -81,7 +84,7 @@ def _sign_in_form(
         token,
         httponly=True,
         samesite="strict",
-        secure=secure,
+        secure=settings.secure_cookies,
         path="/sign-in",
     )
     return response
@@ -106,6 +109,12 @@ def sign_in(
             hint="reload the sign-in page and try again",
         )
     settings = node.settings
+    if not settings.password_sign_in:
+        raise Forbidden(
+            "sign-in with a password is turned off on this node",
+            code="identity.password-sign-in-off",
+            hint="use one of the identity providers on the sign-in page",
+        )
     policy = service.SignInPolicy(
         max_failures=settings.signin_max_failures,
         lockout=timedelta(minutes=settings.signin_lockout_minutes),
@@ -116,32 +125,49 @@ def sign_in(
         user = service.authenticate_password(session, email, password, client=client, policy=policy)
     except AccordError as error:
         session.commit()  # keep the failure counters
-        return _sign_in_form(
+        return sign_in_form(
             request,
-            node.settings.secure_cookies,
+            settings,
             next_url=next,
             error=error.message,
             email=email,
             status_code=error.status,
         )
-    secret, _session_row = service.start_web_session(
-        session, user, hours=node.settings.session_hours
-    )
+    step = signin.first_factor_passed(session, user, settings, safe_next(next))
     session.commit()
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        httponly=True,
-        samesite="lax",
-        secure=node.settings.secure_cookies,
-        max_age=node.settings.session_hours * 3600,
-    )
+    response = step_response(step, settings)
     response.delete_cookie(PRE_SESSION_CSRF, path="/sign-in")
     return response
 
 
-def _safe_next(target: str) -> str:
+def step_response(step: signin.Signed | signin.SecondStep, settings: Settings) -> Response:
+    """After a first factor: the session cookie and the next page, or the second step."""
+    if isinstance(step, signin.SecondStep):
+        response = RedirectResponse("/sign-in/second-step", status_code=303)
+        response.set_cookie(
+            signin.FLOW_COOKIE,
+            step.secret,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/sign-in",
+            max_age=int(signin.FLOW_LIFETIME.total_seconds()),
+        )
+        return response
+    response = RedirectResponse(safe_next(step.next_url), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        step.secret,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=settings.session_hours * 3600,
+    )
+    response.delete_cookie(signin.FLOW_COOKIE, path="/sign-in")
+    return response
+
+
+def safe_next(target: str) -> str:
     """Only same-site paths: never redirect a signed-in user to another host."""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
