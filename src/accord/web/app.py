@@ -23,6 +23,9 @@ from accord.config import load_settings
 from accord.deid import api as deid_api
 from accord.deid import pages as deid_pages
 from accord.federation import api as federation_api
+from accord.governance import api as governance_api
+from accord.governance import pages as governance_pages
+from accord.governance import software as governance_software
 from accord.identity import api as identity_api
 from accord.identity import pages as identity_pages
 from accord.ledger import api as ledger_api
@@ -63,12 +66,16 @@ ROUTERS: list[APIRouter] = [
     ops_api.router,
     sandbox_api.router,
     federation_api.router,
+    governance_api.router,
+    governance_api.wellknown,
+    governance_pages.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
 DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = [
     ledger_api.descriptor_section,
     federation_api.descriptor_section,
+    governance_software.descriptor_section,
 ]
 # Mounted static folders: public by declaration (the route audit test reads this).
 PUBLIC_MOUNTS = ("/static", "/static/swagger")
