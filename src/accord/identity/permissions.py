@@ -71,6 +71,10 @@ class Permission(StrEnum):
     GOVERNANCE_PEER_RESPOND = "governance:consultation:respond-for-node"
     GOVERNANCE_REGISTER_MANAGE = "governance:register:manage"
 
+    REPORT_FIGURES_READ = "reports:figure:read"
+    REPORT_PUBLISH = "reports:transparency:publish"
+    REPORT_THRESHOLDS_SET = "reports:threshold:set"
+
     LOG_READ_PRIVATE = "ledger:record:read"
     NODE_ADMIN = "ops:node:admin"
     METRICS_READ = "ops:metrics:read"
@@ -141,6 +145,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.ACCESS_REQUEST_REVIEW,
         Permission.ACCESS_REQUEST_DECIDE,
         Permission.ACCESS_GRANT_REVOKE,
+        Permission.REPORT_FIGURES_READ,
     },
     Role.REVIEWER: _SIGNED_IN
     | {
@@ -150,11 +155,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.ACCESS_BREACH_INVESTIGATE,
         Permission.ACCESS_SANCTION_IMPOSE,
         Permission.ACCESS_GRANT_REVOKE,
+        Permission.REPORT_FIGURES_READ,
     },
     Role.OUTPUT_CHECKER: _SIGNED_IN
     | {Permission.SANDBOX_JOB_READ, Permission.SANDBOX_OUTPUT_REVIEW},
     Role.AUDITOR: _SIGNED_IN
-    | {Permission.LOG_READ_PRIVATE, Permission.ORG_READ, Permission.METRICS_READ},
+    | {
+        Permission.LOG_READ_PRIVATE,
+        Permission.ORG_READ,
+        Permission.METRICS_READ,
+        Permission.REPORT_FIGURES_READ,
+    },
 }
 """What each role may do. Every active user also holds the signed-in permissions."""
 

@@ -90,6 +90,12 @@ class CheckedTable:
         return len(self.notes)
 
 
+def below_threshold(count: float, min_cell_count: int) -> bool:
+    """The threshold rule: a count of 1 to ``min_cell_count - 1`` is too small to show (zero is
+    not: an empty cell reveals no one). Reports use it for their public figures."""
+    return 0 < count < min_cell_count
+
+
 def check_aggregate(
     plan: AggregatePlan,
     table: ResultTable,
@@ -166,7 +172,7 @@ def _primary(
 ) -> None:
     k = policy.min_cell_count
     n = _number(row[plan.rows_stat]) or 0.0
-    if 0 < n < k:
+    if below_threshold(n, k):
         state.hide_row(
             index,
             Rule.THRESHOLD,
@@ -191,11 +197,11 @@ def _failure(
     stats = [row[i] for i in occurrence.stats]
     if occurrence.kind is AggregateKind.COUNT:
         value = _number(stats[0])
-        if value is not None and 0 < value < k:
+        if value is not None and below_threshold(value, k):
             return Rule.SMALL_COUNT, f"a count of {_show(value)} is below {k}"
         return None
     contributors = _number(stats[0])
-    if contributors is not None and 0 < contributors < k:
+    if contributors is not None and below_threshold(contributors, k):
         return Rule.CONTRIBUTORS, f"{int(contributors)} contributors; at least {k} are needed"
     if occurrence.kind is AggregateKind.MAGNITUDE and policy.dominance is not None:
         return _dominance(policy.dominance, stats)

@@ -34,6 +34,8 @@ from accord.ops import api as ops_api
 from accord.ops.logs import RequestLog, configure_logging
 from accord.ops.metrics import Metrics, MetricsMiddleware
 from accord.ops.ratelimit import MemoryLimiter
+from accord.reports import api as reports_api
+from accord.reports import pages as reports_pages
 from accord.sandbox import api as sandbox_api
 from accord.standards import api as standards_api
 from accord.standards.conneg import ContentNegotiation
@@ -69,6 +71,8 @@ ROUTERS: list[APIRouter] = [
     governance_api.router,
     governance_api.wellknown,
     governance_pages.router,
+    reports_api.router,
+    reports_pages.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.

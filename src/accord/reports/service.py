@@ -1,0 +1,212 @@
+"""Reports' operations: build a report for a period, publish a signed transparency report with
+its log entry, verify a signed report against the key and the log, and set the equity alerts'
+thresholds (node policy)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord import ledger
+from accord.errors import FieldError, InvalidInput, NotFound, VerificationFailed
+from accord.identity.principal import Principal
+from accord.ids import new_id
+from accord.ledger import service as ledger_service
+from accord.node import NodeContext, node_of
+from accord.reports import figures
+from accord.reports.alerts import ALERT_GROUPINGS, Thresholds, equity_alerts
+from accord.reports.figures import Period
+from accord.reports.models import AlertThresholds, TransparencyReport
+from accord.reports.report import Kind, Options, build
+from accord.reports.signing import SignedReport, sign_report, verify_envelope
+from accord.sandbox.policy import DisclosurePolicy
+
+DEFAULT_SPAN = timedelta(days=365)
+MAX_SPAN = timedelta(days=366 * 20)
+_THRESHOLDS_ID = "equity"
+
+
+def min_count() -> int:
+    """The smallest count a public report shows: the sandbox's default cell threshold."""
+    return int(DisclosurePolicy.model_fields["min_cell_count"].default)
+
+
+def period_of(start: date | None, end: date | None, now: datetime) -> Period:
+    """``[start, end)`` from calendar dates (``end`` exclusive); the last year by default."""
+    end_at = _midnight(end) if end else now
+    start_at = _midnight(start) if start else end_at - DEFAULT_SPAN
+    if start_at >= end_at:
+        raise InvalidInput(
+            "the period is empty: --from must come before --to",
+            code="reports.bad-period",
+            errors=[FieldError("from", "must be before `to`")],
+        )
+    if end_at - start_at > MAX_SPAN:
+        raise InvalidInput(
+            "a report covers at most 20 years", code="reports.bad-period", hint="narrow the period"
+        )
+    return Period(start_at, end_at, min(end_at, now))
+
+
+def report(
+    session: Session, kind: Kind, start: date | None, end: date | None, *, public: bool
+) -> dict[str, Any]:
+    node = node_of(session)
+    now = node.clock.now()
+    options = Options(kind, period_of(start, end, now), public, min_count(), thresholds(session))
+    return build(session, node.identity, options, now)
+
+
+def publish_transparency(
+    session: Session, actor: Principal, start: date | None, end: date | None
+) -> tuple[TransparencyReport, SignedReport]:
+    """Sign the public transparency report of the period and log its digest."""
+    node = node_of(session)
+    document = report(session, "transparency", start, end, public=True)
+    signed = sign_report(node.signing_key, document)
+    if session.scalar(
+        select(TransparencyReport.id).where(TransparencyReport.sha256 == signed.sha256)
+    ):
+        raise InvalidInput(
+            "this exact report was published already", code="reports.already-published"
+        )
+    row = TransparencyReport(
+        id=new_id("rpt"),
+        period_start=_parse(document["period"]["from"]),
+        period_end=_parse(document["period"]["to"]),
+        issued_at=node.clock.now(),
+        document=signed.canonical.decode("utf-8"),
+        sha256=signed.sha256,
+        signature=signed.signature,
+        ledger_seq=0,
+    )
+    row.ledger_seq = ledger.append(
+        session,
+        ledger.Event(
+            "reports.transparency.published",
+            subjects={"actor": actor.user_id},
+            public={
+                "report": row.id,
+                "sha256": signed.sha256,
+                "from": document["period"]["from"],
+                "to": document["period"]["to"],
+            },
+        ),
+    )
+    session.add(row)
+    session.flush()
+    return row, signed
+
+
+def list_published(session: Session, limit: int = 50) -> Sequence[TransparencyReport]:
+    query = select(TransparencyReport).order_by(TransparencyReport.id.desc()).limit(limit)
+    return session.scalars(query).all()
+
+
+def get_published(session: Session, report_id: str) -> TransparencyReport:
+    row = session.get(TransparencyReport, report_id)
+    if row is None:
+        raise NotFound(f"no transparency report {report_id}", code="reports.not-found")
+    return row
+
+
+def envelope_of(node: NodeContext, row: TransparencyReport) -> dict[str, Any]:
+    signed = SignedReport(row.document.encode("utf-8"), row.signature)
+    return signed.envelope(node.signing_key.public_key(), row.ledger_seq)
+
+
+def verify(session: Session, envelope: Any) -> dict[str, Any]:
+    """Verify a signed report with this node's key, then find its digest in this node's log."""
+    node = node_of(session)
+    signed = verify_envelope(envelope, node.signing_key.public_key())
+    seq = envelope.get("ledger_seq")
+    entry = (
+        ledger_service.get_entry(session, seq)
+        if isinstance(seq, int) and 0 <= seq < ledger_service.tree_size(session)
+        else None
+    )
+    public = _entry_public(entry.entry) if entry is not None else {}
+    if (
+        entry is None
+        or entry.event_type != "reports.transparency.published"
+        or public.get("sha256") != signed.sha256
+    ):
+        raise VerificationFailed(
+            "the report's digest is not in this node's log at the entry it names",
+            code="reports.not-in-log",
+        )
+    return {
+        "verified": True,
+        "sha256": signed.sha256,
+        "ledger_seq": seq,
+        "report": public.get("report"),
+        "period": signed.document.get("period"),
+    }
+
+
+def thresholds(session: Session) -> Thresholds:
+    row = session.get(AlertThresholds, _THRESHOLDS_ID)
+    if row is None:
+        return Thresholds()
+    return Thresholds(row.ratio, row.min_requests, row.small_actor_requests)
+
+
+def set_thresholds(session: Session, actor: Principal, value: Thresholds) -> Thresholds:
+    now = node_of(session).clock.now()
+    row = session.get(AlertThresholds, _THRESHOLDS_ID)
+    if row is None:
+        row = AlertThresholds(id=_THRESHOLDS_ID)
+        session.add(row)
+    row.ratio = value.ratio
+    row.min_requests = value.min_requests
+    row.small_actor_requests = value.small_actor_requests
+    row.updated_at = now
+    ledger.append(
+        session,
+        ledger.Event(
+            "reports.thresholds.updated", subjects={"actor": actor.user_id}, public=value.as_json()
+        ),
+    )
+    session.flush()
+    return value
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _entry_public(entry: bytes) -> dict[str, Any]:
+    value = json.loads(entry)
+    public = value.get("public", {}) if isinstance(value, dict) else {}
+    return public if isinstance(public, dict) else {}
+
+
+def current_alerts(session: Session) -> list[dict[str, Any]]:
+    """The equity alerts of the last year, from the unsuppressed figures (committee dashboard)."""
+    now = node_of(session).clock.now()
+    period = period_of(None, None, now)
+    (total,) = figures.request_counts(session, period, None) or [_EMPTY]
+    breakdowns: dict[str, list[dict[str, Any]]] = {
+        grouping: _labelled(session, grouping, figures.request_counts(session, period, grouping))
+        for grouping in ALERT_GROUPINGS
+    }
+    return equity_alerts(total, breakdowns, thresholds(session))
+
+
+_EMPTY: dict[str, Any] = {"approved": 0, "denied": 0}
+
+
+def _labelled(
+    session: Session, grouping: figures.Dimension, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    names = figures.labels(session, grouping, [str(r["key"]) for r in rows])
+    return [{**r, "label": names.get(str(r["key"]), str(r["key"]))} for r in rows]
