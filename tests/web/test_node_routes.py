@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shutil
 
 from fastapi.testclient import TestClient
 
@@ -37,6 +38,23 @@ def test_readiness_fails_cleanly_without_a_database(client: TestClient, node: No
         node.engine = original
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/not-ready"
+
+
+def test_readiness_fails_cleanly_when_the_blob_store_cannot_take_writes(
+    client: TestClient, node: NodeContext
+) -> None:
+    blobs = node.settings.data_dir / "blobs"
+    if blobs.exists():
+        shutil.rmtree(blobs)
+    blobs.write_text("not a folder")
+    try:
+        response = client.get("/readyz")
+    finally:
+        blobs.unlink()
+    assert response.status_code == 503
+    assert response.json()["type"] == "/problems/not-ready"
+    assert "blob store" in response.json()["detail"]
+    assert client.get("/readyz").status_code == 200
 
 
 def test_openapi_is_3_1_and_lists_the_api(client: TestClient) -> None:

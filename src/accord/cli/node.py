@@ -79,6 +79,8 @@ def serve(
     settings = state.settings
     _ = state.node  # fail early and clearly when the data dir holds no node
     os.environ["ACCORD_DATA_DIR"] = str(settings.data_dir.resolve())
+    if not access_log:
+        os.environ["ACCORD_ACCESS_LOG"] = "false"
     with worker_processes(settings, settings.workers):
         _serve_http(settings, host, port, processes, access_log)
 

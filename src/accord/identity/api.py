@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from accord.identity import schemas, service
 from accord.identity.models import User
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
+from accord.node import NodeContext
 from accord.paging import Page
 from accord.web.deps import SessionDep
 from accord.web.links import paged
@@ -25,19 +27,21 @@ def _user_out(user: User) -> schemas.UserOut:
 
 
 @router.get("/me", response_model=schemas.Me)
-def me(
-    session: SessionDep,
+async def me(
+    request: Request,
     principal: Annotated[Principal, Depends(require(Permission.SIGNED_IN))],
 ) -> schemas.Me:
-    user = service.get_user(session, principal.user_id)
-    return schemas.Me(
-        **_user_out(user).model_dump(),
-        accreditations=[
-            schemas.AccreditationOut.model_validate(a)
-            for a in service.accreditations_of(session, user.id)
-        ],
-        permissions=principal.permissions,
-    )
+    """The caller's account (for tokens, as the token cache holds it: decision 0008)."""
+    account: schemas.Me | None = getattr(request.state, "account", None)
+    if account is not None:
+        return account
+    node: NodeContext = request.app.state.node
+    return await run_in_threadpool(_account, node, principal)
+
+
+def _account(node: NodeContext, principal: Principal) -> schemas.Me:
+    with node.session(readonly=True) as session:
+        return service.account(session, principal)
 
 
 @router.get("/organisations", response_model=Page[schemas.OrganisationOut])

@@ -32,6 +32,7 @@ from accord.identity.passwords import generate_password, hash_password, verify_p
 from accord.identity.permissions import Permission, Role, ScopeKind
 from accord.identity.principal import Principal, RoleGrant
 from accord.identity.secrets import TOKEN_PREFIX, digest, new_secret
+from accord.identity.token_cache import TokenHolder
 from accord.ids import new_id
 from accord.node import node_of
 from accord.ops.ratelimit import DatabaseLimiter, Limit
@@ -433,6 +434,18 @@ def principal_from_session_secret(session: Session, secret: str) -> Principal | 
 
 
 def principal_from_token(session: Session, secret: str) -> Principal:
+    token, user = _live_token(session, secret)
+    return principal_for(user, via="token", token_scopes=frozenset(token.scopes))
+
+
+def token_holder(session: Session, secret: str) -> TokenHolder:
+    """The principal and account a token speaks for (what ``TokenCache`` keeps)."""
+    token, user = _live_token(session, secret)
+    principal = principal_for(user, via="token", token_scopes=frozenset(token.scopes))
+    return TokenHolder(principal, account(session, principal), token.expires_at)
+
+
+def _live_token(session: Session, secret: str) -> tuple[ApiToken, User]:
     row = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
@@ -444,14 +457,30 @@ def principal_from_token(session: Session, secret: str) -> Principal:
     if token.revoked_at is not None:
         raise Unauthenticated("this API token was revoked", code="identity.token-revoked")
     if token.expires_at <= _now(session):
-        raise Unauthenticated(
-            "this API token has expired",
-            code="identity.token-expired",
-            hint="create a new one with `accord token create`",
-        )
+        raise token_expired()
     if user.status != "active":
         raise Forbidden("the account behind this token is suspended", code="identity.suspended")
-    return principal_for(user, via="token", token_scopes=frozenset(token.scopes))
+    return token, user
+
+
+def token_expired() -> Unauthenticated:
+    return Unauthenticated(
+        "this API token has expired",
+        code="identity.token-expired",
+        hint="create a new one with `accord token create`",
+    )
+
+
+def account(session: Session, principal: Principal) -> schemas.Me:
+    """The caller's own account: details, roles, accreditations, and what they may do."""
+    user = get_user(session, principal.user_id)
+    return schemas.Me(
+        **schemas.UserOut.model_validate(user).model_dump(),
+        accreditations=[
+            schemas.AccreditationOut.model_validate(a) for a in accreditations_of(session, user.id)
+        ],
+        permissions=principal.permissions,
+    )
 
 
 def principal_for(

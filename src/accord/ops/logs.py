@@ -59,8 +59,9 @@ def configure_logging(level: int = logging.INFO) -> None:
 class RequestLog:
     """Assigns a request id (or keeps a sane incoming one), echoes it, logs one access line."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, enabled: bool = True) -> None:
         self.app = app
+        self.enabled = enabled
         # Standard logging: silent until ``configure_logging`` (the server) turns it on, so the
         # CLI's in-process requests never print to its output.
         self.log = logging.getLogger("accord.access")
@@ -87,18 +88,22 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = getattr(scope.get("route"), "path", None) or "<unmatched>"
-            duration_ms = round((time.perf_counter() - start) * 1000, 2)
-            self.log.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": duration_ms,
-                },
-            )
+            if self.enabled:
+                self._log_access(scope, status, start)
             structlog.contextvars.unbind_contextvars("request_id")
+
+    def _log_access(self, scope: Scope, status: int, start: float) -> None:
+        route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+        duration_ms = round((time.perf_counter() - start) * 1000, 2)
+        self.log.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "route": route,
+                "status": status,
+                "duration_ms": duration_ms,
+            },
+        )
 
 
 def _request_id(scope: Scope) -> str:

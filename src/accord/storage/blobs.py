@@ -85,6 +85,10 @@ class BlobStore(Protocol):
         """The digest of every committed blob (for backups), in no particular order."""
         ...
 
+    def check_ready(self) -> None:
+        """Raise ``OSError`` (or the back end's error) unless the store can take writes now."""
+        ...
+
 
 def is_sha256(value: str) -> bool:
     return SHA256_HEX.fullmatch(value) is not None
@@ -147,6 +151,11 @@ class LocalBlobStore:
 
     def exists(self, sha256: str) -> bool:
         return is_sha256(sha256) and self.path_of(sha256).is_file()
+
+    def check_ready(self) -> None:
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.tmp_dir, os.W_OK | os.X_OK):
+            raise PermissionError(f"{self.tmp_dir} is not writable")
 
     def stat(self, sha256: str) -> BlobInfo:
         try:

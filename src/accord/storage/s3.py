@@ -30,6 +30,7 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 class S3Client(Protocol):
     """The part of a boto3 S3 client this store uses (answers are boto3's plain dicts)."""
 
+    def head_bucket(self, **kwargs: Any) -> dict[str, Any]: ...
     def head_object(self, **kwargs: Any) -> dict[str, Any]: ...
     def get_object(self, **kwargs: Any) -> dict[str, Any]: ...
     def put_object(self, **kwargs: Any) -> dict[str, Any]: ...
@@ -96,6 +97,9 @@ class S3BlobStore:
 
     def exists(self, sha256: str) -> bool:
         return is_sha256(sha256) and self._head(self.key_of(sha256)) is not None
+
+    def check_ready(self) -> None:
+        self.client.head_bucket(Bucket=self.location.bucket)
 
     def stat(self, sha256: str) -> BlobInfo:
         size = self._head(self.key_of(sha256))

@@ -23,19 +23,15 @@ from accord.config import load_settings
 from accord.deid import api as deid_api
 from accord.deid import pages as deid_pages
 from accord.federation import api as federation_api
-from accord.governance import api as governance_api
-from accord.governance import pages as governance_pages
-from accord.governance import software as governance_software
 from accord.identity import api as identity_api
 from accord.identity import pages as identity_pages
+from accord.identity.token_cache import TokenCache
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
 from accord.ops import api as ops_api
 from accord.ops.logs import RequestLog, configure_logging
 from accord.ops.metrics import Metrics, MetricsMiddleware
 from accord.ops.ratelimit import MemoryLimiter
-from accord.reports import api as reports_api
-from accord.reports import pages as reports_pages
 from accord.sandbox import api as sandbox_api
 from accord.standards import api as standards_api
 from accord.standards.conneg import ContentNegotiation
@@ -68,18 +64,12 @@ ROUTERS: list[APIRouter] = [
     ops_api.router,
     sandbox_api.router,
     federation_api.router,
-    governance_api.router,
-    governance_api.wellknown,
-    governance_pages.router,
-    reports_api.router,
-    reports_pages.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
 DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = [
     ledger_api.descriptor_section,
     federation_api.descriptor_section,
-    governance_software.descriptor_section,
 ]
 # Mounted static folders: public by declaration (the route audit test reads this).
 PUBLIC_MOUNTS = ("/static", "/static/swagger")
@@ -104,6 +94,7 @@ def create_app(node: NodeContext) -> FastAPI:
     app.state.descriptor_sections = DESCRIPTOR_SECTIONS
     app.state.metrics = Metrics()
     app.state.token_limiter = MemoryLimiter()
+    app.state.token_cache = TokenCache()
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -119,7 +110,7 @@ def create_app(node: NodeContext) -> FastAPI:
     app.add_middleware(web_i18n.Language)
     app.add_middleware(ContentNegotiation)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(RequestLog)
+    app.add_middleware(RequestLog, enabled=node.settings.access_log)
     return app
 
 

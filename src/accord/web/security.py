@@ -11,29 +11,28 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import Forbidden, RateLimited, Unauthenticated
-from accord.identity import service
+from accord.identity import service, token_cache
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
-from accord.identity.secrets import same
+from accord.identity.secrets import digest, same
+from accord.identity.token_cache import TokenCache, TokenHolder
+from accord.node import NodeContext
 from accord.ops.ratelimit import Limit
-from accord.web.deps import SAFE_METHODS, get_session
+from accord.web.deps import SAFE_METHODS
 
 SESSION_COOKIE = "accord_session"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
 
-async def current_principal(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> Principal | None:
+async def current_principal(request: Request) -> Principal | None:
     """The caller, from ``Authorization: Bearer`` or the session cookie; None if anonymous.
 
-    Database lookups run in the thread pool, never on the event loop; anonymous requests need
-    no lookup at all.
+    Tokens are looked up in the process's token cache first (decision 0008); database lookups
+    run in the thread pool, never on the event loop; anonymous requests need no lookup at all.
     """
     authorization = request.headers.get("authorization")
     principal: Principal | None = None
@@ -43,12 +42,40 @@ async def current_principal(
             raise Unauthenticated(
                 "the Authorization header must be `Bearer <token>`", code="identity.bad-token"
             )
-        principal = await run_in_threadpool(service.principal_from_token, session, secret.strip())
+        holder = await token_holder(request, secret.strip())
+        request.state.account = holder.account
+        principal = holder.principal
         _limit_rate(request, principal)
     elif cookie := request.cookies.get(SESSION_COOKIE):
-        principal = await run_in_threadpool(service.principal_from_session_secret, session, cookie)
+        node: NodeContext = request.app.state.node
+        principal = await run_in_threadpool(_principal_from_cookie, node, cookie)
     request.state.principal = principal
     return principal
+
+
+async def token_holder(request: Request, secret: str) -> TokenHolder:
+    """Who a bearer token speaks for: from the token cache, else read from the database."""
+    node: NodeContext = request.app.state.node
+    cache: TokenCache = request.app.state.token_cache
+    key = digest(secret)
+    holder = cache.get(key)
+    if holder is None:
+        generation = token_cache.generation()
+        holder = await run_in_threadpool(_holder_from_database, node, secret)
+        cache.put(key, holder, generation)
+    if holder.expires_at <= node.clock.now():
+        raise service.token_expired()
+    return holder
+
+
+def _holder_from_database(node: NodeContext, secret: str) -> TokenHolder:
+    with node.session(readonly=True) as session:
+        return service.token_holder(session, secret)
+
+
+def _principal_from_cookie(node: NodeContext, cookie: str) -> Principal | None:
+    with node.session(readonly=True) as session:
+        return service.principal_from_session_secret(session, cookie)
 
 
 def _limit_rate(request: Request, principal: Principal) -> None:

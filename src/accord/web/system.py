@@ -14,6 +14,7 @@ from accord.errors import NodeUnavailable
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.keys import fingerprint, public_key_b64
+from accord.storage.blobs import blob_store_of
 from accord.web.deps import NodeDep
 from accord.web.security import require
 
@@ -47,18 +48,22 @@ def node_descriptor(node: NodeDep, _: Public, request: Request) -> dict[str, Any
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(_: Public) -> Health:
+async def healthz(_: Public) -> Health:
     """The process is up (no dependencies checked)."""
     return Health(status="ok")
 
 
 @router.get("/readyz", response_model=Health)
 def readyz(node: NodeDep, _: Public) -> Health:
-    """The node can serve: its database answers."""
+    """The node can serve: its database answers and its blob store takes writes."""
     try:
         check_database(node.engine)
     except Exception as exc:  # any driver error means not ready
         raise NodeUnavailable("the database is not answering", code="not-ready") from exc
+    try:
+        blob_store_of(node).check_ready()
+    except Exception as exc:  # any file system or S3 error means not ready
+        raise NodeUnavailable("the blob store is not answering", code="not-ready") from exc
     return Health(status="ready")
 
 
