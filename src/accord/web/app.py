@@ -23,6 +23,9 @@ from accord.config import load_settings
 from accord.deid import api as deid_api
 from accord.deid import pages as deid_pages
 from accord.federation import api as federation_api
+from accord.governance import api as governance_api
+from accord.governance import pages as governance_pages
+from accord.governance import software as governance_software
 from accord.identity import api as identity_api
 from accord.identity import pages as identity_pages
 from accord.identity.token_cache import TokenCache
@@ -32,6 +35,8 @@ from accord.ops import api as ops_api
 from accord.ops.logs import RequestLog, configure_logging
 from accord.ops.metrics import Metrics, MetricsMiddleware
 from accord.ops.ratelimit import MemoryLimiter
+from accord.reports import api as reports_api
+from accord.reports import pages as reports_pages
 from accord.sandbox import api as sandbox_api
 from accord.standards import api as standards_api
 from accord.standards.conneg import ContentNegotiation
@@ -64,12 +69,18 @@ ROUTERS: list[APIRouter] = [
     ops_api.router,
     sandbox_api.router,
     federation_api.router,
+    governance_api.router,
+    governance_api.wellknown,
+    governance_pages.router,
+    reports_api.router,
+    reports_pages.router,
     pages.router,
 ]
 # Extra descriptor sections (callables node -> dict) contributed by domains.
 DESCRIPTOR_SECTIONS: list[Callable[[NodeContext], dict[str, Any]]] = [
     ledger_api.descriptor_section,
     federation_api.descriptor_section,
+    governance_software.descriptor_section,
 ]
 # Mounted static folders: public by declaration (the route audit test reads this).
 PUBLIC_MOUNTS = ("/static", "/static/swagger")
