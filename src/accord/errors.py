@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from accord.i18n.translate import N_, gettext
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -26,7 +28,7 @@ class AccordError(Exception):
     """Base of every error a user can cause or meet. Never raised directly."""
 
     status: int = 400
-    title: ClassVar[str] = "Bad request"
+    title: ClassVar[str] = N_("Bad request")
     exit_code: int = 1
     default_code: ClassVar[str] = "bad-request"
 
@@ -53,15 +55,15 @@ class AccordError(Exception):
         """RFC 9457 problem details document for this error."""
         doc: dict[str, Any] = {
             "type": f"/problems/{self.code}",
-            "title": self.title,
+            "title": gettext(self.title),
             "status": self.status,
-            "detail": self.message,
+            "detail": gettext(self.message),
             "code": self.code,
         }
         if instance:
             doc["instance"] = instance
         if self.hint:
-            doc["hint"] = self.hint
+            doc["hint"] = gettext(self.hint)
         if self.errors:
             doc["errors"] = [e.as_json() for e in self.errors]
         doc.update(self.extra)
@@ -70,73 +72,73 @@ class AccordError(Exception):
 
 class InvalidInput(AccordError):
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
     default_code = "invalid-input"
 
 
 class BadRequest(AccordError):
     status = 400
-    title = "Bad request"
+    title = N_("Bad request")
     default_code = "bad-request"
 
 
 class Unauthenticated(AccordError):
     status = 401
-    title = "Authentication required"
+    title = N_("Authentication required")
     default_code = "unauthenticated"
 
 
 class Forbidden(AccordError):
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
     default_code = "forbidden"
 
 
 class NotFound(AccordError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
     default_code = "not-found"
 
 
 class MethodNotAllowed(AccordError):
     status = 405
-    title = "Method not allowed"
+    title = N_("Method not allowed")
     default_code = "method-not-allowed"
 
 
 class Conflict(AccordError):
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
     default_code = "conflict"
 
 
 class Gone(AccordError):
     status = 410
-    title = "Gone"
+    title = N_("Gone")
     default_code = "gone"
 
 
 class PayloadTooLarge(AccordError):
     status = 413
-    title = "Payload too large"
+    title = N_("Payload too large")
     default_code = "payload-too-large"
 
 
 class UnsupportedMediaType(AccordError):
     status = 415
-    title = "Unsupported media type"
+    title = N_("Unsupported media type")
     default_code = "unsupported-media-type"
 
 
 class RangeNotSatisfiable(AccordError):
     status = 416
-    title = "Range not satisfiable"
+    title = N_("Range not satisfiable")
     default_code = "range-not-satisfiable"
 
 
 class RateLimited(AccordError):
     status = 429
-    title = "Too many requests"
+    title = N_("Too many requests")
     default_code = "rate-limited"
 
 
@@ -144,7 +146,7 @@ class VerificationFailed(AccordError):
     """A signature, digest or proof did not verify."""
 
     status = 422
-    title = "Verification failed"
+    title = N_("Verification failed")
     exit_code = 3
     default_code = "verification-failed"
 
@@ -153,12 +155,12 @@ class NodeUnavailable(AccordError):
     """A node (this one's database, or a remote node) cannot be reached."""
 
     status = 503
-    title = "Service unavailable"
+    title = N_("Service unavailable")
     exit_code = 4
     default_code = "node-unavailable"
 
 
 class InternalError(AccordError):
     status = 500
-    title = "Internal error"
+    title = N_("Internal error")
     default_code = "internal"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -26,6 +27,9 @@ from accord.cli import (
 from accord.cli.state import CliState
 from accord.config import load_settings
 from accord.errors import AccordError
+from accord.i18n.locales import from_environment
+from accord.i18n.translate import gettext as _
+from accord.i18n.translate import set_locale
 
 app = typer.Typer(
     name="accord",
@@ -73,17 +77,18 @@ def main_options(
 def main() -> None:
     """Console entry: run the app, turning every known error into one line and an exit code."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    set_locale(from_environment(os.environ))  # ACCORD_LANG, else the POSIX locale
     try:
         app(standalone_mode=False)
     except AccordError as error:
-        err.print(f"error[{error.code}]: {error.message}", markup=False)
+        err.print(f"error[{error.code}]: {_(error.message)}", markup=False)
         if error.hint:
-            err.print(f"hint: {error.hint}", markup=False)
+            err.print(f"hint: {_(error.hint)}", markup=False)
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except typer.Abort:
-        err.print("aborted")
+        err.print(_("aborted"))
         sys.exit(1)
     except Exception as exc:  # a bug: one line unless --debug
         if "--debug" in sys.argv:
@@ -92,5 +97,5 @@ def main() -> None:
             exc.show()  # usage errors: Click's own message, exit 2
             sys.exit(int(getattr(exc, "exit_code", 2)))
         err.print(f"error[internal]: {type(exc).__name__}: {exc}", markup=False)
-        err.print("hint: run again with --debug for details", markup=False)
+        err.print("hint: " + _("run again with --debug for details"), markup=False)
         sys.exit(1)

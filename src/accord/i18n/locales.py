@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
@@ -67,3 +68,13 @@ def _quality(params: str) -> float:
             except ValueError:
                 return 0.0
     return 1.0
+
+
+def from_environment(environ: Mapping[str, str]) -> str:
+    """The CLI's language: ``ACCORD_LANG``, else the POSIX locale (``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``), else English."""
+    for name in ("ACCORD_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        for tag in environ.get(name, "").split(":"):
+            if code := supported(tag):
+                return code
+    return SOURCE

@@ -83,6 +83,8 @@ def install(environment: jinja2.Environment) -> None:
         format_percent=formats.format_percent,
         format_size=formats.format_size,
         localised=localised,
+        # gettext of a value (an error's message): plain text, escaped like any other value.
+        translated=gettext,
     )
 
 
