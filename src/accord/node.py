@@ -24,7 +24,12 @@ from accord.clock import Clock, SystemClock
 from accord.config import Settings
 from accord.db import make_engine, session_factory
 from accord.errors import Conflict
-from accord.keys import load_pseudonym_key, load_signing_key
+from accord.keys import (
+    key_file_stamp,
+    load_pseudonym_key,
+    load_signing_key,
+    signing_key_by_fingerprint,
+)
 
 NODE_FILE = "node.json"
 
@@ -85,14 +90,30 @@ class NodeContext:
         self.identity = identity
         self.engine = engine or make_engine(settings.resolved_database_url)
         self.clock: Clock = clock or SystemClock()
+        self._signing: tuple[tuple[int, int], Ed25519PrivateKey] | None = None
+        self._keys_by_fingerprint: dict[str, Ed25519PrivateKey] = {}
         self._sessions: sessionmaker[Session] = session_factory(self.engine)
         self._read_sessions: sessionmaker[Session] = session_factory(
             self.engine.execution_options(accord_readonly=True)
         )
 
-    @cached_property
+    @property
     def signing_key(self) -> Ed25519PrivateKey:
-        return load_signing_key(self.settings.keys_dir)
+        """The current signing key, read again when a rotation has replaced its file (one
+        ``stat`` a call, so that every process of the node follows a rotation)."""
+        stamp = key_file_stamp(self.settings.keys_dir)
+        if self._signing is None or self._signing[0] != stamp:
+            self._signing = (stamp, load_signing_key(self.settings.keys_dir))
+        return self._signing[1]
+
+    def signing_key_for(self, key_fingerprint: str) -> Ed25519PrivateKey:
+        """The signing key with ``key_fingerprint``, current or not (the log's signer picks the
+        one its key table names, so a process never signs with a key it has not caught up on)."""
+        key = self._keys_by_fingerprint.get(key_fingerprint)
+        if key is None:
+            key = signing_key_by_fingerprint(self.settings.keys_dir, key_fingerprint)
+            self._keys_by_fingerprint[key_fingerprint] = key
+        return key
 
     @cached_property
     def pseudonym_key(self) -> bytes:

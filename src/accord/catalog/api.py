@@ -7,7 +7,7 @@ service and shape the answer. Actions are POSTs to sub-resources (``…/publicat
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,11 +17,12 @@ from accord.catalog.access import require_download, terms_digest, terms_of
 from accord.catalog.manifest import SignedManifest
 from accord.catalog.metadata import DatasetMetadata
 from accord.catalog.search import FACETS, SearchQuery, Sort, decode_cursor, search
-from accord.catalog.verification import verify_catalog
+from accord.catalog.verification import manifest_key, verify_catalog
 from accord.errors import NotFound
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.keys import fingerprint, public_key_b64
+from accord.ledger import rotation
 from accord.storage.blobs import BlobInfo, blob_store_of
 from accord.storage.responses import blob_response
 from accord.storage.uploads import completed_upload
@@ -204,12 +205,17 @@ def remove_file(
     return Response(status_code=204)
 
 
-@router.api_route(
-    "/datasets/{dataset_id}/versions/{number}/files/{file_id}/content",
-    methods=["GET", "HEAD"],
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}, 416: {}},
-)
+_CONTENT = "/datasets/{dataset_id}/versions/{number}/files/{file_id}/content"
+_BYTES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}},
+    206: {},
+    304: {},
+    416: {},
+}
+
+
+@router.get(_CONTENT, response_class=Response, responses=_BYTES)
+@router.head(_CONTENT, response_class=Response, responses=_BYTES, operation_id="head_file_content")
 def file_content(
     dataset_id: str,
     number: int,
@@ -275,7 +281,7 @@ def get_manifest(
             code="catalog.manifest-not-found",
         )
     signed = SignedManifest(version.manifest.encode(), version.manifest_signature)
-    public_key = node.signing_key.public_key()
+    public_key = manifest_key(version, signed, rotation.keyring(session))
     return schemas.ManifestOut(
         manifest=signed.document,
         manifest_sha256=signed.sha256,
@@ -334,4 +340,4 @@ def verify(
     _: Annotated[Principal, Depends(require(Permission.NODE_ADMIN))],
 ) -> schemas.VerificationOut:
     """Re-hash every blob the catalog refers to and check every manifest signature."""
-    return verify_catalog(session, blob_store_of(node), node.signing_key.public_key())
+    return verify_catalog(session, blob_store_of(node), rotation.keyring(session))

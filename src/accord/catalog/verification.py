@@ -24,20 +24,48 @@ from accord.catalog.manifest import (
 )
 from accord.catalog.models import DatasetFile, DatasetVersion, VersionState
 from accord.catalog.schemas import VerificationOut, VerificationProblem
-from accord.errors import AccordError
+from accord.errors import AccordError, VerificationFailed
+from accord.ledger.keyring import Keyring
 from accord.storage.blobs import BlobStore
 from accord.storage.ingest import verify_blob
 
 Progress = Callable[[int, int], None]
 
 
+def manifest_key(
+    version: DatasetVersion, signed: SignedManifest, keys: Ed25519PublicKey | Keyring
+) -> Ed25519PublicKey:
+    """The key, valid when ``version`` was published, that signed its manifest; raises
+    ``VerificationFailed`` when none did."""
+    if not isinstance(keys, Keyring):
+        verify_manifest(keys, signed.canonical, signed.signature)
+        return keys
+    when = version.published_at
+    candidates = keys.keys if when is None else keys.around(when)
+    failure = VerificationFailed(
+        "the manifest signature does not verify with the node's key of its publication time",
+        code="catalog.manifest-signature",
+    )
+    for candidate in candidates:
+        try:
+            verify_manifest(candidate.public_key, signed.canonical, signed.signature)
+        except VerificationFailed as error:
+            failure = error
+            continue
+        return candidate.public_key
+    raise failure
+
+
 def verify_catalog(
     session: Session,
     store: BlobStore,
-    public_key: Ed25519PublicKey,
+    public_key: Ed25519PublicKey | Keyring,
     progress: Progress | None = None,
 ) -> VerificationOut:
-    """Check every manifest and every blob; never raises for a mismatch, reports it."""
+    """Check every manifest and every blob; never raises for a mismatch, reports it.
+
+    With the node's key history, each manifest is checked with the key valid when its version
+    was published."""
     problems: list[VerificationProblem] = []
     versions = session.scalars(
         select(DatasetVersion).where(
@@ -64,7 +92,7 @@ def verify_catalog(
 
 
 def check_manifest(
-    version: DatasetVersion, public_key: Ed25519PublicKey
+    version: DatasetVersion, public_key: Ed25519PublicKey | Keyring
 ) -> list[VerificationProblem]:
     """Signature, file list and metadata digest of one published version's manifest."""
 
@@ -81,7 +109,7 @@ def check_manifest(
         return [problem("catalog.manifest-missing", "the published version has no manifest")]
     signed = SignedManifest(version.manifest.encode(), version.manifest_signature)
     try:
-        verify_manifest(public_key, signed.canonical, signed.signature)
+        manifest_key(version, signed, public_key)
     except AccordError as error:
         return [problem(error.code, error.message)]
     found: list[VerificationProblem] = []

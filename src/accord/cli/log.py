@@ -23,10 +23,11 @@ from rich.table import Table
 from accord.cli import federation
 from accord.cli.state import CliState, state_of
 from accord.errors import InvalidInput, VerificationFailed
-from accord.ledger import merkle, service
+from accord.ledger import merkle, rotation, service
 from accord.ledger.audit import AuditReport, LogSource, TrustedState, audit
 from accord.ledger.canonical import canonical_json
 from accord.ledger.checkpoint import CheckpointError, open_checkpoint
+from accord.ledger.keyring import KeyHistoryError, Keyring, keyring_from_json, verify_rotation
 from accord.ledger.note import NoteError, Verifier
 from accord.ledger.sources import DatabaseLogSource, HttpLogSource
 
@@ -77,7 +78,8 @@ def verify(
             source = HttpLogSource(http)
             store = TrustStore(state_dir or _default_state_dir())
             verifier = _verifier(state, key, store, source)
-            report = _run(state, source, verifier, store, full=full)
+            history = _published_history(source, verifier)
+            report = _run(state, source, verifier, store, full=full, keys=history)
     else:
         node = state.node
         verifier = service.verifier(node)
@@ -87,7 +89,9 @@ def verify(
             )
         store = TrustStore(state_dir or node.settings.data_dir / "log-verify")
         with node.session(readonly=True) as session:
-            report = _run(state, DatabaseLogSource(session), verifier, store, full=True)
+            history = rotation.keyring(session)
+            own = DatabaseLogSource(session)
+            report = _run(state, own, verifier, store, full=True, keys=history)
     if witnesses and report.ok:
         federation.require_witnesses(
             state, url, verifier, report.checkpoint, witnesses, witness_key or []
@@ -221,9 +225,11 @@ def _run(
     store: TrustStore,
     *,
     full: bool,
+    keys: Keyring | None = None,
 ) -> AuditReport:
     trusted = store.load(verifier.name)
-    if trusted is not None and trusted.verifier_key != verifier.vkey():
+    known = {verifier.vkey()} | {v.vkey() for v in (keys.verifiers(verifier.name) if keys else [])}
+    if trusted is not None and trusted.verifier_key not in known:
         raise VerificationFailed(
             f"the log {verifier.name} was verified before with another key",
             code="ledger.key-changed",
@@ -238,6 +244,7 @@ def _run(
             trusted,
             full=full,
             progress=lambda done: bar.update(task, completed=done),
+            keys=keys,
         )
     if report.fork is not None:
         path = store.save_fork(verifier.name, report.as_json())
@@ -310,6 +317,28 @@ def _verifier(
         soft_wrap=True,
     )
     return _parse_key(str(published))
+
+
+def _published_history(source: HttpLogSource, trusted: Verifier) -> Keyring | None:
+    """The key history the node publishes, accepted only if it holds the trusted key and each
+    later key is introduced by its predecessor's signature (the audit then finds each rotation
+    in the log itself)."""
+    items = source.descriptor().get("keys")
+    if not items or len(items) < 2:
+        return None
+    try:
+        history = keyring_from_json(items)
+        anchor = next(i for i, k in enumerate(history.keys) if k.public_key == trusted.public_key)
+        for old, new in zip(history.keys[anchor:], history.keys[anchor + 1 :], strict=False):
+            verify_rotation(str(source.descriptor().get("node_id", "")), old, new)
+    except StopIteration:
+        raise VerificationFailed(
+            "the node's key history does not hold the key this log is trusted with",
+            code="ledger.key-changed",
+        ) from None
+    except KeyHistoryError as exc:
+        raise VerificationFailed(str(exc), code="ledger.verify-failed") from exc
+    return history
 
 
 def _check_proof(proof: dict[str, Any], entry: dict[str, Any], verifier: Verifier) -> None:

@@ -18,6 +18,7 @@ from accord.cli import (
     federation,
     governance,
     identity,
+    key,
     log,
     node,
     ops,
@@ -42,6 +43,7 @@ node.register(app)
 identity.register(app)
 agreement.register(app)
 log.register(app)
+key.register(app)
 catalog.register(app)
 deid.register(app)
 sandbox.register(app)

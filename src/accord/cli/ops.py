@@ -54,10 +54,15 @@ def backup_verify(
             envvar="ACCORD_BACKUP_PASSPHRASE", help="Also check that this passphrase opens the keys"
         ),
     ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="The node key fingerprint (SHA256:…) that must have signed"),
+    ] = None,
 ) -> None:
-    """Check every file of DEST against its manifest; exit 3 on any mismatch."""
+    """Check the manifest's signature and every file of DEST against it; exit 3 on any
+    mismatch."""
     state = state_of(ctx)
-    _emit(state, verify_backup(dest, passphrase), "Verified")
+    _emit(state, verify_backup(dest, passphrase, key), "Verified")
 
 
 @backups.command("restore")
@@ -73,7 +78,8 @@ def _emit(state: CliState, summary: BackupSummary, verb: str) -> None:
     state.emit(
         summary.as_json(),
         f"{verb} backup {summary.path} of node {summary.node_id} taken {summary.created_at}: "
-        f"{summary.dialect} database, {summary.blobs} blob(s), {summary.bytes} bytes",
+        f"{summary.dialect} database, {summary.blobs} blob(s), {summary.bytes} bytes; "
+        f"signed by {summary.key_fingerprint}",
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from accord.errors import Conflict, Forbidden, NodeUnavailable, VerificationFailed
-from accord.federation import signatures
+from accord.federation import peer_keys, signatures
 from accord.federation.models import Peer, SeenNonce
 from accord.keys import fingerprint
 from accord.node import NodeContext
@@ -132,6 +132,8 @@ def authenticate(
 
         def key_for(keyid: str) -> Ed25519PublicKey:
             peer = session.scalars(select(Peer).where(Peer.fingerprint == keyid)).first()
+            if peer is None:
+                peer = peer_keys.refresh_for_keyid(session, keyid)
             if peer is None:
                 raise VerificationFailed(
                     "the call is signed by a node that is not a peer of this node",

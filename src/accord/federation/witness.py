@@ -20,16 +20,16 @@ from sqlalchemy.orm import Session
 
 from accord import ledger
 from accord.errors import AccordError, Conflict, NodeUnavailable, VerificationFailed
-from accord.federation import calls, peers
+from accord.federation import calls, peer_keys, peers
 from accord.federation.calls import Caller
 from accord.federation.cosignature import cosign, verify_cosignature
 from accord.federation.models import CollectedCosignature, ForkEvidence, Peer, WitnessedCheckpoint
 from accord.ids import new_id
 from accord.ledger import merkle
 from accord.ledger import service as ledger_service
-from accord.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint, parse_checkpoint
+from accord.ledger.checkpoint import Checkpoint, CheckpointError, parse_checkpoint
 from accord.ledger.models import LedgerCheckpoint
-from accord.ledger.note import NoteError, Verifier, parse_note
+from accord.ledger.note import NoteError, parse_note
 from accord.node import NodeContext, node_of
 
 COSIGNATURES_PATH = "/api/v1/federation/cosignatures"
@@ -53,9 +53,10 @@ def witness_peer(session: Session, peer_id: str) -> WitnessReport:
         raise Conflict(
             f"{peer.node_id} is {peer.state}, not active", code="federation.peer-not-active"
         )
+    history = peer_keys.accept_history(session, peer, peers.fetch_descriptor(peer.base_url))
     with httpx.Client(timeout=calls.TIMEOUT) as http:
         note = _fetch(http, f"{peer.base_url}/log/checkpoint").decode()
-        checkpoint = _open(note, peer)
+        checkpoint = peer_keys.open_peer_checkpoint(note, peer, history)
         last = last_witnessed(session, peer.id)
         fork = _compare(http, peer, last, checkpoint) if last is not None else None
     if last is not None and fork is not None:
@@ -144,16 +145,6 @@ def _fetch(http: httpx.Client, url: str, params: dict[str, int] | None = None) -
     if response.status_code != 200:
         raise Conflict(f"{url} answered {response.status_code}", code="federation.peer-refused")
     return response.content
-
-
-def _open(note: str, peer: Peer) -> Checkpoint:
-    try:
-        return open_checkpoint(note, Verifier.from_key(peer.log_key))
-    except (CheckpointError, NoteError) as exc:
-        raise VerificationFailed(
-            f"{peer.node_id}'s checkpoint does not verify with its log key: {exc}",
-            code="federation.bad-checkpoint",
-        ) from exc
 
 
 def _compare(

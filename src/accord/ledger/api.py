@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from accord.errors import Conflict, InvalidInput
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
-from accord.ledger import pages, service
+from accord.ledger import pages, rotation, service
 from accord.ledger.schemas import (
     CheckpointOut,
     ConsistencyProofOut,
@@ -40,14 +40,18 @@ OCTETS = "application/octet-stream"
 
 
 def descriptor_section(node: NodeContext) -> dict[str, Any]:
-    """The log's part of ``/.well-known/accord-node``: what a signed-note verifier needs."""
+    """The log's part of ``/.well-known/accord-node``: what a signed-note verifier needs, and
+    the node's key history (current and past keys with their validity, decision 1310)."""
+    with node.session(readonly=True) as session:
+        keys = rotation.keyring(session).as_json()
     return {
+        "keys": keys,
         "log": {
             "origin": service.log_origin(node),
             "verifier_key": service.verifier(node).vkey(),
             "checkpoint_url": f"{node.identity.base_url}/log/checkpoint",
             "tiles_prefix": f"{node.identity.base_url}/log/",
-        }
+        },
     }
 
 

@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from accord.ledger import merkle
-from accord.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from accord.ledger.checkpoint import Checkpoint, CheckpointError
+from accord.ledger.keyring import (
+    KeyHistoryError,
+    Keyring,
+    NodeKey,
+    check_rotation_entry,
+    open_checkpoint_with,
+    transitions,
+)
 from accord.ledger.note import NoteError, Verifier
 
 MAX_PROBLEMS = 50
@@ -173,23 +181,44 @@ def audit(
     *,
     full: bool = False,
     progress: Callable[[int], None] | None = None,
+    keys: Keyring | None = None,
 ) -> AuditReport:
     """Check the log ``source`` serves, signed by ``verifier``; see the module docstring.
 
     With ``trusted`` and not ``full``, only entries after the trusted checkpoint are fetched.
-    ``progress`` is called with the number of entries checked so far, now and then.
+    ``progress`` is called with the number of entries checked so far, now and then. ``keys``
+    is the log's key history when its key was rotated: each checkpoint must then be signed by
+    the key valid for its size, and each rotation must be the log entry where the history says.
     """
     report = AuditReport(origin=verifier.name)
+    ring = keys or Keyring.single(verifier.public_key)
     try:
-        _audit(source, verifier, trusted, full, progress, report)
+        _audit(source, _Keys(verifier.name, ring), trusted, full, progress, report)
     except _TooManyProblems:
         report.problems.append(f"stopped after {MAX_PROBLEMS} problems")
     return report
 
 
+@dataclass(frozen=True)
+class _Keys:
+    """The log's origin and key history, as the audit checks them."""
+
+    origin: str
+    ring: Keyring
+
+    def open(self, note: str) -> Checkpoint:
+        return open_checkpoint_with(note, self.ring, self.origin)
+
+    def vkey(self, size: int) -> str:
+        return Verifier(self.origin, self.ring.for_size(size).public_key).vkey()
+
+    def rotations(self) -> dict[int, tuple[NodeKey, NodeKey]]:
+        return {seq: (old, new) for seq, old, new in transitions(self.ring)}
+
+
 def _audit(
     source: LogSource,
-    verifier: Verifier,
+    keys: _Keys,
     trusted: TrustedState | None,
     full: bool,
     progress: Callable[[int], None] | None,
@@ -197,9 +226,9 @@ def _audit(
 ) -> None:
     note = source.checkpoint()
     try:
-        checkpoint = open_checkpoint(note, verifier)
+        checkpoint = keys.open(note)
     except (NoteError, CheckpointError) as exc:
-        _problem(report, f"the newest checkpoint does not verify with {verifier.vkey()}: {exc}")
+        _problem(report, f"the newest checkpoint does not verify with the log's keys: {exc}")
         return
     report.checkpoint = checkpoint
     frontier = merkle.Frontier()
@@ -211,13 +240,15 @@ def _audit(
             frontier = merkle.Frontier(trusted.size, trusted.frontier)
     report.started_at = frontier.size
     end = max(checkpoint.size, source.tree_size())
-    signed = _signed_checkpoints(source, verifier, frontier.size, checkpoint, report)
-    edge = _check_entries(source, frontier, end, checkpoint, signed, report, progress)
+    signed = _signed_checkpoints(source, keys, frontier.size, checkpoint, report)
+    edge = _check_entries(
+        source, frontier, end, checkpoint, signed, report, progress, keys.rotations()
+    )
     report.uncovered = end - checkpoint.size
     if report.ok:
         report.trusted = TrustedState(
             origin=checkpoint.origin,
-            verifier_key=verifier.vkey(),
+            verifier_key=keys.vkey(checkpoint.size),
             size=checkpoint.size,
             root_hash=checkpoint.root_hash,
             frontier=tuple(edge),
@@ -262,7 +293,7 @@ def _check_against_trusted(
 
 def _signed_checkpoints(
     source: LogSource,
-    verifier: Verifier,
+    keys: _Keys,
     start: int,
     newest: Checkpoint,
     report: AuditReport,
@@ -273,8 +304,8 @@ def _signed_checkpoints(
         if stored.size > newest.size:
             break
         try:
-            cp = open_checkpoint(stored.note, verifier)
-        except (NoteError, CheckpointError) as exc:
+            cp = keys.open(stored.note)
+        except (NoteError, CheckpointError, KeyHistoryError) as exc:
             _problem(report, f"checkpoint of {stored.size} entries: signature fails: {exc}")
             continue
         if cp.size != stored.size:
@@ -298,6 +329,7 @@ def _check_entries(
     signed: dict[int, bytes],
     report: AuditReport,
     progress: Callable[[int], None] | None,
+    rotations: dict[int, tuple[NodeKey, NodeKey]],
 ) -> list[bytes]:
     """Recompute the tree, a chunk of entries at a time; compare stored hashes and signed roots
     on the way. Returns the tree's right edge at the newest checkpoint's size."""
@@ -308,6 +340,7 @@ def _check_entries(
         for part in _split(chunk, stops):
             if not _check_part(part, frontier, report):
                 return edge
+            _check_rotations(part, rotations, report)
             if frontier.size in signed:
                 _check_root(frontier, signed, report)
                 if frontier.size == newest.size:
@@ -357,6 +390,20 @@ def _check_part(part: EntryChunk, frontier: merkle.Frontier, report: AuditReport
             if stored != computed:
                 _problem(report, _interior_problem(seq, stored, computed))
     return True
+
+
+def _check_rotations(
+    part: EntryChunk, rotations: dict[int, tuple[NodeKey, NodeKey]], report: AuditReport
+) -> None:
+    """The entries where the key history says the key was rotated record that rotation."""
+    if not rotations or not part.seqs:
+        return
+    first = part.seqs[0]
+    for seq, (old, new) in rotations.items():
+        if first <= seq < first + len(part.seqs):
+            problem = check_rotation_entry(part.entries[seq - first], seq, old, new)
+            if problem:
+                _problem(report, problem)
 
 
 def _check_root(frontier: merkle.Frontier, signed: dict[int, bytes], report: AuditReport) -> None:

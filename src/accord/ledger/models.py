@@ -51,3 +51,25 @@ class LedgerCheckpoint(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text)
+
+
+class LedgerKey(Base):
+    """A signing key of the node and when it was valid: from/until in time (manifests, calls)
+    and in log size (the checkpoints it may sign). The current key has no end (decision 1310)."""
+
+    __tablename__ = "ledger_keys"
+
+    fingerprint: Mapped[str] = mapped_column(String(100), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(100))
+    """Raw Ed25519 public key, base64."""
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """None for the node's first key: valid since the node began."""
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    from_size: Mapped[int] = mapped_column(BigInteger)
+    """The smallest checkpoint (tree size) this key may sign."""
+    until_size: Mapped[int | None] = mapped_column(BigInteger)
+    """The largest checkpoint this key may sign: the one covering its rotation entry."""
+    rotation_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """The log entry that introduced this key (None for the first key)."""
+    rotation_signature: Mapped[str | None] = mapped_column(String(200))
+    """The previous key's signature of the rotation statement, base64."""

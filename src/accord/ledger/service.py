@@ -29,7 +29,7 @@ from accord.ledger import merkle
 from accord.ledger.canonical import encoder_for
 from accord.ledger.checkpoint import Checkpoint, sign_checkpoint
 from accord.ledger.events import Event
-from accord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerRecord
+from accord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerKey, LedgerRecord
 from accord.ledger.note import Signer, Verifier
 from accord.ledger.tiles import ENTRIES, TILE_WIDTH, Tile, encode_bundle, encode_hashes
 from accord.node import NodeContext, node_of
@@ -90,8 +90,30 @@ def log_origin(node: NodeContext) -> str:
 
 
 def signer(node: NodeContext) -> Signer:
-    """The node's key as the log's checkpoint signer (key name = origin)."""
+    """The node's current key as a signed-note signer (key name = origin)."""
     return Signer(log_origin(node), node.signing_key)
+
+
+def log_signer(session: Session, node: NodeContext) -> Signer:
+    """The checkpoint signer: the key the key table names as current (read under the log's
+    lock), so that no process signs with a key another one has rotated out (decision 1310)."""
+    current = session.scalar(select(LedgerKey.fingerprint).where(LedgerKey.until_size.is_(None)))
+    key = node.signing_key if current is None else node.signing_key_for(current)
+    return Signer(log_origin(node), key)
+
+
+def next_seq(session: Session) -> int:
+    """Take the log's lock for this transaction and return the next entry's number."""
+    return _writer(session, node_of(session)).frontier.size
+
+
+def checkpoint_now(session: Session) -> LedgerCheckpoint | None:
+    """Sign a checkpoint of every entry so far, unless one covers them already."""
+    node = node_of(session)
+    writer = _writer(session, node)
+    if writer.checkpoint_size == writer.frontier.size:
+        return None
+    return _issue_checkpoint(session, node, writer, node.clock.now())
 
 
 def verifier(node: NodeContext) -> Verifier:
@@ -172,7 +194,7 @@ def _issue_checkpoint(
     if size == writer.checkpoint_size:
         raise RuntimeError("a checkpoint for this size exists already")
     root = writer.frontier.root()
-    note = sign_checkpoint(Checkpoint(log_origin(node), size, root), signer(node))
+    note = sign_checkpoint(Checkpoint(log_origin(node), size, root), log_signer(session, node))
     values = {"size": size, "root_hash": root, "issued_at": now, "note": note}
     session.execute(insert(LedgerCheckpoint).values(**values))
     writer.checkpoint_size, writer.checkpoint_time = size, now

@@ -2,7 +2,8 @@
 
 A backup is a folder::
 
-    manifest.json        format, node, time, database dialect, and every file's SHA-256 and size
+    manifest.json        format, node, time, database dialect, every file's SHA-256 and size,
+                         and the node key's Ed25519 signature of all that (RFC 8785 canonical form)
     node.json            the node's identity
     keys.sealed          the node's keys, sealed with a passphrase (``ops.sealing``)
     database.sqlite      SQLite's online backup (or database.pgdump: ``pg_dump --format=custom``)
@@ -12,10 +13,17 @@ The database is copied first, in one read transaction (SQLite's backup API; ``pg
 a repeatable-read snapshot), then the blobs. Blobs are content-addressed and written before the
 rows that name them commit, so every blob the snapshot refers to is in the store when the blobs
 are copied; blobs committed later are extra copies a restore ignores harmlessly.
+
+The manifest is signed with the node's current key, whose public half and fingerprint it names:
+``verify`` checks the signature, and, given the passphrase, that the key sealed in the backup is
+the one that signed; given ``--key`` (a fingerprint the operator got from the node's
+descriptor), that the signer is that key (decision 1313).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -28,12 +36,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy.engine import make_url
 
 from accord.clock import rfc3339
 from accord.config import Settings
 from accord.errors import Conflict, InvalidInput, VerificationFailed
-from accord.keys import PSEUDONYM_KEY_FILE, SIGNING_KEY_FILE
+from accord.keys import (
+    PSEUDONYM_KEY_FILE,
+    RETIRED_DIR,
+    SIGNING_KEY_FILE,
+    fingerprint,
+    load_signing_key,
+    public_key_b64,
+)
 from accord.node import NODE_FILE, read_identity
 from accord.ops.sealing import seal, unseal
 from accord.storage.blobs import blob_key, is_sha256, open_blob_store
@@ -55,11 +74,14 @@ class BackupSummary:
     dialect: Dialect
     blobs: int
     bytes: int
+    key_fingerprint: str
+    """The node key that signed the manifest."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
             "node_id": self.node_id,
+            "key_fingerprint": self.key_fingerprint,
             "created_at": self.created_at,
             "database": self.dialect,
             "blobs": self.blobs,
@@ -74,7 +96,7 @@ def create_backup(settings: Settings, dest: Path, passphrase: str, now: datetime
         raise InvalidInput(f"no node in {settings.data_dir}", code="node.missing")
     _require_empty(dest, "backup.dest-not-empty", "pick a new folder for the backup")
     dest.mkdir(parents=True, exist_ok=True)
-    keys = {name: (settings.keys_dir / name).read_bytes() for name in KEY_FILES}
+    keys = _key_files(settings.keys_dir)
     _write(dest / SEALED_KEYS, seal(keys, passphrase))
     shutil.copyfile(settings.data_dir / NODE_FILE, dest / NODE_FILE)
     dialect = dialect_of(settings.resolved_database_url)
@@ -88,16 +110,71 @@ def create_backup(settings: Settings, dest: Path, passphrase: str, now: datetime
         "database": dialect,
         "files": files,
     }
+    manifest["signature"] = sign_manifest(load_signing_key(settings.keys_dir), manifest)
     _write(dest / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n")
     return _summary(dest, manifest)
 
 
-def verify_backup(dest: Path, passphrase: str | None = None) -> BackupSummary:
-    """Check every file against the manifest (and the keys against ``passphrase`` if given).
+def sign_manifest(key: Ed25519PrivateKey, manifest: dict[str, Any]) -> dict[str, str]:
+    """The ``signature`` member: the key and its Ed25519 signature of the RFC 8785 canonical
+    form of the manifest without that member."""
+    public = key.public_key()
+    return {
+        "algorithm": "Ed25519",
+        "key": public_key_b64(public),
+        "fingerprint": fingerprint(public),
+        "value": base64.b64encode(key.sign(_signed_bytes(manifest))).decode(),
+    }
+
+
+def verify_manifest_signature(manifest: dict[str, Any]) -> Ed25519PublicKey:
+    """Raise ``VerificationFailed`` unless the manifest's signature verifies; return the key."""
+    signature = manifest.get("signature")
+    try:
+        if not isinstance(signature, dict) or signature.get("algorithm") != "Ed25519":
+            raise ValueError("no Ed25519 signature")
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(signature["key"], validate=True))
+        if fingerprint(key) != signature.get("fingerprint"):
+            raise ValueError("the fingerprint is not the key's")
+        key.verify(base64.b64decode(signature["value"], validate=True), _signed_bytes(manifest))
+    except (InvalidSignature, KeyError, TypeError, ValueError, binascii.Error) as exc:
+        raise VerificationFailed(
+            "the backup manifest's signature does not verify" + (f" ({exc})" if str(exc) else ""),
+            code="backup.bad-signature",
+            hint="the manifest was changed or not written by an Accord node: restore another",
+        ) from None
+    return key
+
+
+def _signed_bytes(manifest: dict[str, Any]) -> bytes:
+    return rfc8785.dumps({k: v for k, v in manifest.items() if k != "signature"})
+
+
+def _key_files(keys_dir: Path) -> dict[str, bytes]:
+    """The current keys and any retired signing keys, by their path under ``keys/``."""
+    files = {name: (keys_dir / name).read_bytes() for name in KEY_FILES}
+    for path in sorted((keys_dir / RETIRED_DIR).glob("*.pem")):
+        files[f"{RETIRED_DIR}/{path.name}"] = path.read_bytes()
+    return files
+
+
+def verify_backup(
+    dest: Path, passphrase: str | None = None, expected_key: str | None = None
+) -> BackupSummary:
+    """Check the manifest's signature and every file against the manifest (and, with
+    ``passphrase``, that the sealed keys open and hold the key that signed; with
+    ``expected_key``, that the signer has that fingerprint).
 
     Raises ``VerificationFailed`` naming the first problems found; returns the summary if none.
     """
     manifest = read_manifest(dest)
+    signer = verify_manifest_signature(manifest)
+    if expected_key is not None and fingerprint(signer) != expected_key.strip():
+        raise VerificationFailed(
+            f"the backup is signed by the key {fingerprint(signer)}, not {expected_key}",
+            code="backup.wrong-key",
+            hint="compare with the fingerprint in the node's descriptor (/.well-known/accord-node)",
+        )
     listed: dict[str, dict[str, Any]] = manifest["files"]
     found = dict(_hash_tree(dest))
     problems = [f"{name}: missing" for name in sorted(listed.keys() - found.keys())]
@@ -117,8 +194,20 @@ def verify_backup(dest: Path, passphrase: str | None = None) -> BackupSummary:
             hint="restore from another backup",
         )
     if passphrase is not None:
-        unseal((dest / SEALED_KEYS).read_bytes(), passphrase)
+        _check_sealed_signer(unseal((dest / SEALED_KEYS).read_bytes(), passphrase), signer)
     return _summary(dest, manifest)
+
+
+def _check_sealed_signer(keys: dict[str, bytes], signer: Ed25519PublicKey) -> None:
+    sealed = serialization.load_pem_private_key(keys[SIGNING_KEY_FILE], None)
+    if not isinstance(sealed, Ed25519PrivateKey) or fingerprint(sealed.public_key()) != fingerprint(
+        signer
+    ):
+        raise VerificationFailed(
+            "the backup manifest is not signed by the node key sealed in the backup",
+            code="backup.bad-signature",
+            hint="the manifest was replaced: restore another backup",
+        )
 
 
 def restore_backup(
@@ -137,6 +226,7 @@ def restore_backup(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.keys_dir.mkdir(mode=0o700)
     for name, data in unseal((dest / SEALED_KEYS).read_bytes(), passphrase).items():
+        (settings.keys_dir / name).parent.mkdir(mode=0o700, exist_ok=True)
         _write(settings.keys_dir / name, data, mode=0o600)
     _load_database(url, summary.dialect, dest / DATABASE_FILES[summary.dialect])
     _restore_blobs(settings, dest, progress)
@@ -279,6 +369,7 @@ def _summary(dest: Path, manifest: dict[str, Any]) -> BackupSummary:
         dialect=manifest["database"],
         blobs=sum(1 for name in files if name.startswith("blobs/")),
         bytes=sum(int(f["size"]) for f in files.values()),
+        key_fingerprint=str(manifest["signature"]["fingerprint"]),
     )
 
 
