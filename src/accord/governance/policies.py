@@ -80,6 +80,8 @@ def propose(session: Session, actor: Principal, proposal: Proposal) -> Consultat
         proposed_by=actor.user_id,
         proposed_at=now,
     )
+    session.add(policy)
+    session.flush()
     consultation = Consultation(
         id=new_id("cns"),
         policy_id=policy.id,
@@ -87,7 +89,7 @@ def propose(session: Session, actor: Principal, proposal: Proposal) -> Consultat
         deadline_at=proposal.deadline_at,
         peers_notified=[],
     )
-    session.add_all([policy, consultation])
+    session.add(consultation)
     session.flush()
     ledger.append(
         session,
