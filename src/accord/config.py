@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         pattern=r"^(mailto:|https://|tel:)\S+$",
         description="security.txt Contact URI; default mailto:security@<host of base_url>",
     )
+    oai_admin_email: str | None = Field(
+        default=None,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="OAI-PMH Identify adminEmail; default repository@<host of base_url>",
+    )
     security_languages: str = Field(
         default="en", description="security.txt Preferred-Languages (comma-separated tags)"
     )

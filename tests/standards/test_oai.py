@@ -10,16 +10,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from pydantic import ValidationError
 from sickle import Sickle
 from sickle.oaiexceptions import BadArgument, CannotDisseminateFormat, NoRecordsMatch
 
 from accord.catalog import service as catalog_service
 from accord.clock import SettableClock
+from accord.config import Settings
 from accord.identity.principal import Principal
 from accord.node import NodeContext
 from accord.standards.oai import service as oai_service
 from accord.standards.oai.protocol import format_datestamp
 from accord.standards.xsd import validate_datacite
+from accord.web.app import create_app
 from tests.standards.conftest import PublishMany, Served
 
 OAI = {"o": "http://www.openarchives.org/OAI/2.0/"}
@@ -216,3 +219,21 @@ def test_identify_get_record_and_every_protocol_error(
         list(sickle.ListRecords(metadataPrefix="mods"))
     with pytest.raises(BadArgument):
         list(sickle.ListRecords(metadataPrefix="oai_dc", until="yesterday"))
+
+
+def test_identify_names_the_configured_admin_email(node: NodeContext) -> None:
+    node.settings.oai_admin_email = "data-office@testserver.example"
+    with TestClient(create_app(node), base_url="http://testserver") as client:
+        identify = oai(client, verb="Identify")
+    email = identify.findtext("o:Identify/o:adminEmail", namespaces=OAI)
+    assert email == "data-office@testserver.example"
+
+
+def test_identify_admin_email_defaults_to_the_node_host(client: TestClient) -> None:
+    identify = oai(client, verb="Identify")
+    assert identify.findtext("o:Identify/o:adminEmail", namespaces=OAI) == "repository@testserver"
+
+
+def test_a_bad_admin_email_is_refused_by_the_settings() -> None:
+    with pytest.raises(ValidationError, match="oai_admin_email"):
+        Settings(oai_admin_email="not an address")

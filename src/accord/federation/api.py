@@ -465,12 +465,17 @@ def list_mirrors(session: SessionDep, _: Public) -> list[schemas.MirrorOut]:
     return [_mirror_out(session, m) for m in mirrors.list_mirrors(session)]
 
 
-@router.api_route(
-    "/mirrors/{mirror_id}/files/{path:path}",
-    methods=["GET", "HEAD"],
-    response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, 206: {}, 304: {}, 416: {}},
-)
+_MIRRORED = "/mirrors/{mirror_id}/files/{path:path}"
+_BYTES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}},
+    206: {},
+    304: {},
+    416: {},
+}
+
+
+@router.get(_MIRRORED, response_class=Response, responses=_BYTES)
+@router.head(_MIRRORED, response_class=Response, responses=_BYTES, operation_id="head_mirror_file")
 def mirror_file(
     mirror_id: str, path: str, request: Request, session: SessionDep, node: NodeDep, _: Public
 ) -> Response:

@@ -447,6 +447,7 @@ def _oai_answer(node: NodeContext, pairs: list[tuple[str, str]]) -> bytes:
         node_id=node.identity.node_id,
         token_key=token_key(node.pseudonym_key),
         now=node.clock.now().replace(microsecond=0),
+        admin_email=node.settings.oai_admin_email,
     )
     with node.session(readonly=True) as session:
         return oai.respond(session, repo, pairs)

@@ -50,6 +50,8 @@ class Repository:
     node_id: str
     token_key: bytes
     now: datetime
+    admin_email: str | None = None
+    """Who answers for the repository (Identify ``adminEmail``); None: repository@<host>."""
 
     @property
     def endpoint(self) -> str:
@@ -97,7 +99,7 @@ def _identity(session: Session, repo: Repository) -> responses.Identity:
     return responses.Identity(
         name=f"{repo.name} (Accord node {repo.node_id})",
         base_url=repo.endpoint,
-        admin_email=f"repository@{host}",
+        admin_email=repo.admin_email or f"repository@{host}",
         earliest=_utc(earliest) if earliest else repo.now,
         repository_identifier=host,
         sample_identifier=oai_identifier(
