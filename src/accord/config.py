@@ -94,6 +94,14 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest file accepted by upload endpoints",
     )
+    upload_quota_user_bytes: int | None = Field(
+        default=None, ge=0, description="Bytes each user may hold in uploads (unset: no quota)"
+    )
+    upload_quota_organisation_bytes: int | None = Field(
+        default=None,
+        ge=0,
+        description="Bytes the users of one organisation may hold in uploads (unset: no quota)",
+    )
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (set behind TLS)")
     workers: int = Field(default=1, ge=0, description="Sandbox workers started by `accord serve`")

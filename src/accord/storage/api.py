@@ -8,18 +8,18 @@ from collections.abc import Callable, Coroutine
 from email.utils import format_datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 
 from accord.errors import AccordError, BadRequest
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.node import node_of
-from accord.storage import tus, uploads
+from accord.storage import quotas, tus, uploads
 from accord.storage.blobs import blob_store_of
 from accord.storage.models import Upload
 from accord.storage.responses import blob_response
-from accord.storage.schemas import UploadOut
+from accord.storage.schemas import UploadOut, UsageListOut, UsageOut
 from accord.storage.staging import offset_conflict
 from accord.web.deps import NodeDep, SessionDep
 from accord.web.problems import problem_response
@@ -78,7 +78,7 @@ async def create(request: Request, session: SessionDep, principal: Uploader) -> 
     if _has_body(request):
         tus.check_offset_media_type(request.headers.get("content-type"))
     new = uploads.NewUpload(length, meta.filename, meta.media_type, meta.sha256, meta.pairs)
-    upload = uploads.create_upload(session, principal.user_id, new)
+    upload = uploads.create_upload(session, principal.user_id, new, principal.organisation_id)
     session.commit()
     offset = 0
     if _has_body(request) or length == 0:
@@ -87,6 +87,24 @@ async def create(request: Request, session: SessionDep, principal: Uploader) -> 
         status_code=201,
         headers={"Location": f"{PREFIX}/{upload.id}", **_progress_headers(upload, offset)},
     )
+
+
+@router.get("/usage", response_model=UsageOut)
+def my_usage(session: SessionDep, principal: Uploader) -> UsageOut:
+    """The bytes one holds in uploads, and the quotas that apply."""
+    usage = quotas.usage_of(session, principal.user_id, principal.organisation_id)
+    return UsageOut.model_validate(usage.as_json())
+
+
+@router.get("/usage/users", response_model=UsageListOut)
+def usage_by_user(
+    session: SessionDep,
+    _: Annotated[Principal, Depends(require(Permission.NODE_ADMIN))],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> UsageListOut:
+    """The node's heaviest uploaders first, with the quotas that apply (admin)."""
+    items = [UsageOut.model_validate(u.as_json()) for u in quotas.usage_by_user(session, limit)]
+    return UsageListOut(items=items)
 
 
 @router.head("/{upload_id}")

@@ -18,6 +18,8 @@ class Upload(Base):
     owner_user_id: Mapped[str] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    organisation_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    """The owner's organisation when the upload was created (for its quota)."""
     length: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(20), default="receiving")
     expected_sha256: Mapped[str | None] = mapped_column(String(64))

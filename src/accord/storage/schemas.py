@@ -21,3 +21,19 @@ class UploadOut(BaseModel):
     media_type: str | None
     created_at: datetime
     expires_at: datetime
+
+
+class UsageOut(BaseModel):
+    """Bytes held in uploads (receiving or complete) and the quotas that apply (None: none)."""
+
+    user_id: str
+    organisation_id: str | None
+    used_bytes: int
+    uploads: int
+    quota_bytes: int | None
+    organisation_used_bytes: int | None
+    organisation_quota_bytes: int | None
+
+
+class UsageListOut(BaseModel):
+    items: list[UsageOut]

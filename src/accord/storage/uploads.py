@@ -33,6 +33,7 @@ from accord.storage.blobs import BlobInfo, LocalBlobStore, blob_store_of
 from accord.storage.ingest import check_declared, sha256_mismatch
 from accord.storage.models import Upload
 from accord.storage.paths import safe_file_path
+from accord.storage.quotas import check_quota
 from accord.storage.staging import Appender, UploadStaging
 
 UPLOAD_TTL = timedelta(days=7)
@@ -64,17 +65,25 @@ class NewUpload:
     metadata: dict[str, str] | None = None
 
 
-def create_upload(session: Session, owner_user_id: str, request: NewUpload) -> Upload:
-    """Creation: a row and an empty staged file; refuses oversize, bad names, bad digests."""
+def create_upload(
+    session: Session,
+    owner_user_id: str,
+    request: NewUpload,
+    organisation_id: str | None = None,
+) -> Upload:
+    """Creation: a row and an empty staged file; refuses oversize, bad names, bad digests, and
+    uploads beyond the owner's (or the organisation's) quota, before anything is written."""
     node = node_of(session)
     check_declared(request.expected_sha256, request.length, node.settings.max_upload_bytes)
-    expire_uploads(session, node.clock.now())
     filename = safe_file_path(request.filename) if request.filename is not None else None
     media_type = checked_media_type(request.media_type)
+    expire_uploads(session, node.clock.now())
+    check_quota(session, owner_user_id, organisation_id, request.length)
     now = node.clock.now()
     upload = Upload(
         id=new_id("up"),
         owner_user_id=owner_user_id,
+        organisation_id=organisation_id,
         length=request.length,
         state=UploadState.RECEIVING,
         expected_sha256=request.expected_sha256,
