@@ -77,6 +77,7 @@ def upgrade() -> None:
         "recovery_codes",
         sa.Column("id", sa.String(40), nullable=False),
         sa.Column("user_id", sa.String(40), nullable=False),
+        sa.Column("lookup", sa.String(8), nullable=False),
         sa.Column("code_hash", sa.String(200), nullable=False),
         sa.Column("used_at", TS, nullable=True),
         sa.Column("created_at", TS, nullable=False),
