@@ -1,4 +1,4 @@
-"""``accord user|org|token|accredit``: people, organisations, tokens and accreditations."""
+"""``accord user|org|token|accredit``: people, organisations, tokens, accreditations, TOTP."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from accord.errors import NotFound
 users = typer.Typer(help="Manage users", no_args_is_help=True)
 orgs = typer.Typer(help="Manage organisations", no_args_is_help=True)
 tokens = typer.Typer(help="Manage API tokens", no_args_is_help=True)
+totp = typer.Typer(help="A user's TOTP second factor", no_args_is_help=True)
+users.add_typer(totp, name="totp")
 
 
 def register(app: typer.Typer) -> None:
@@ -128,6 +130,51 @@ def user_role(
         result = state.client.post(f"/api/v1/users/{user_id}/roles", json=body)
     roles = ", ".join(r["role"] for r in result["roles"])
     state.emit(result, f"{result['email']} now holds: {roles or 'no role'}")
+
+
+@totp.command("status")
+def totp_status(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User id or email")],
+) -> None:
+    """Show whether a user has a TOTP key and how many recovery codes are left."""
+    state = state_of(ctx)
+    result = state.client.get(f"/api/v1/users/{_user_id(state, user)}/totp")
+    if result["enrolled"]:
+        text = (
+            f"{user}: TOTP on since {result['enrolled_at']}, "
+            f"{result['recovery_codes_left']} recovery codes left"
+        )
+    else:
+        text = f"{user}: no TOTP key"
+    state.emit(result, text)
+
+
+@totp.command("enrol")
+def totp_enrol(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User id or email")],
+) -> None:
+    """Give a user a TOTP key now; the key, its otpauth URI and recovery codes print once."""
+    state = state_of(ctx)
+    result = state.client.post(f"/api/v1/users/{_user_id(state, user)}/totp")
+    codes = "\n".join(f"  {c}" for c in result["recovery_codes"])
+    state.emit(
+        result,
+        f"TOTP key for {user}: [bold]{result['secret']}[/]\n{result['otpauth_uri']}\n"
+        f"recovery codes (each works once):\n{codes}\n(shown once: hand them over now)",
+    )
+
+
+@totp.command("reset")
+def totp_reset(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Argument(help="User id or email")],
+) -> None:
+    """Remove a user's TOTP key (lost device); they enrol again at their next sign-in."""
+    state = state_of(ctx)
+    result = state.client.delete(f"/api/v1/users/{_user_id(state, user)}/totp")
+    state.emit(result, f"TOTP removed for {user}; they set it up again at their next sign-in")
 
 
 @orgs.command("add")

@@ -132,3 +132,28 @@ class TokenCreated(TokenOut):
 class SignIn(Strict):
     email: Annotated[str, StringConstraints(max_length=320)]
     password: Annotated[str, StringConstraints(max_length=200)]
+
+
+class TotpStatusOut(BaseModel):
+    enrolled: bool
+    enrolled_at: datetime | None
+    recovery_codes_left: int
+
+
+class TotpEnrolled(BaseModel):
+    """A key handed over by an administrator: shown once, with the recovery codes."""
+
+    secret: str
+    otpauth_uri: str
+    recovery_codes: list[str]
+
+
+class IdentityLinkOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    provider: str
+    issuer: str
+    subject: str
+    linked_by: str
+    created_at: datetime

@@ -28,6 +28,7 @@ from accord.governance import pages as governance_pages
 from accord.governance import software as governance_software
 from accord.identity import api as identity_api
 from accord.identity import pages as identity_pages
+from accord.identity import second_factor_api as identity_factors
 from accord.identity.token_cache import TokenCache
 from accord.ledger import api as ledger_api
 from accord.node import NodeContext, read_identity
@@ -55,6 +56,7 @@ ROUTERS: list[APIRouter] = [
     system.router,
     identity_api.router,
     identity_pages.router,
+    identity_factors.router,
     agreements_api.router,
     ledger_api.router,
     storage_api.router,
