@@ -47,7 +47,7 @@ PeerManager = Annotated[Principal, Depends(require(Permission.FEDERATION_PEER_MA
 @wellknown.get(security_txt.PATH, response_class=PlainTextResponse)
 def security_txt_file(node: NodeDep, _: Public) -> PlainTextResponse:
     """RFC 9116: where to report a vulnerability in this node."""
-    text = security_txt.render(node.settings, node.clock.now())
+    text = security_txt.render(node.settings, node.identity.base_url, node.clock.now())
     return PlainTextResponse(text, media_type="text/plain; charset=utf-8")
 
 

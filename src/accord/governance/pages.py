@@ -55,8 +55,10 @@ def governance_page(request: Request, session: SessionDep, _: Public) -> HTMLRes
 def security_page(request: Request, node: NodeDep, _: Public) -> HTMLResponse:
     """The responsible disclosure policy (``Policy:`` in security.txt)."""
     context = {
-        "contact": security_txt.contact(node.settings),
-        "security_txt": security_txt.render(node.settings, node.clock.now()),
+        "contact": security_txt.contact(node.settings, node.identity.base_url),
+        "security_txt": security_txt.render(
+            node.settings, node.identity.base_url, node.clock.now()
+        ),
     }
     return render(request, "governance/security.html", context)
 

@@ -1,7 +1,7 @@
 """``/.well-known/security.txt`` (RFC 9116): how to report a vulnerability in this node.
 
 The file is written from settings each time it is served: ``Contact`` (required, §2.5.3) from
-``security_contact`` (default ``mailto:security@<host of base_url>``), ``Expires`` (required,
+``security_contact`` (default ``mailto:security@<host of the node's URL>``), ``Expires`` (required,
 §2.5.5) 180 days after now, so it never goes stale while the node runs, plus
 ``Preferred-Languages``, ``Canonical`` and ``Policy`` (the node's disclosure policy page).
 """
@@ -19,22 +19,23 @@ POLICY_PATH = "/security"
 VALIDITY = timedelta(days=180)
 
 
-def contact(settings: Settings) -> str:
-    """The Contact URI: the configured one, or ``mailto:security@<host>``."""
+def contact(settings: Settings, base_url: str) -> str:
+    """The Contact URI: the configured one, or ``mailto:security@<host of the node's URL>``."""
     configured = settings.security_contact
     if configured:
         return configured
-    host = urlsplit(settings.base_url).hostname or "localhost"
+    host = urlsplit(base_url).hostname or "localhost"
     return f"mailto:security@{host}"
 
 
-def render(settings: Settings, now: datetime) -> str:
-    """The security.txt document, fields in RFC 9116 form, CRLF-free (LF is allowed, §2.2)."""
-    base = settings.base_url
+def render(settings: Settings, base_url: str, now: datetime) -> str:
+    """The security.txt document of the node published at ``base_url`` (RFC 9116 fields; LF
+    line ends are allowed, §2.2)."""
+    base = base_url.rstrip("/")
     languages = settings.security_languages
     expires = (now + VALIDITY).replace(microsecond=0)
     lines = [
-        f"Contact: {contact(settings)}",
+        f"Contact: {contact(settings, base)}",
         f"Expires: {rfc3339(expires)}",
         f"Preferred-Languages: {languages}",
         f"Canonical: {base}{PATH}",
