@@ -21,6 +21,7 @@ EXEMPT: dict[str, str] = {
     "alembic_version": "schema bookkeeping, written by migrations",
     "web_sessions": "sign-in sessions: operational, and a sign-in is not a change of the node",
     "rate_counters": "rate-limit and lockout counters: operational, not a change of the node",
+    "federation_leases": "scheduler leases: which process runs a task, not a change of the node",
     "sign_in_flows": "OIDC round trips and second steps under way: sign-in state, like sessions",
     "totp_steps": "the last TOTP step used (replay guard): sign-in state, like lockout counters",
 }

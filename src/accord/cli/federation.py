@@ -7,6 +7,7 @@ Also the witness check behind ``accord log verify --witnesses N``.
 from __future__ import annotations
 
 import base64
+import signal
 from typing import Annotated, Any
 
 import httpx
@@ -26,11 +27,13 @@ from accord.ledger.note import NoteError, Verifier
 
 peer_app = typer.Typer(help="Manage peer nodes", no_args_is_help=True)
 mirror_app = typer.Typer(help="Mirror peers' open datasets", no_args_is_help=True)
+federation_app = typer.Typer(help="Federation on a schedule", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(peer_app, name="peer")
     app.add_typer(mirror_app, name="mirror")
+    app.add_typer(federation_app, name="federation")
     app.command("harvest")(harvest)
     app.command("witness")(witness)
 
@@ -58,6 +61,66 @@ def peer_add(
     peer = answer["peer"]
     waiting = "" if answer["confirmed"] else " (pending: the peer has not added this node yet)"
     state.emit(answer, f"added {peer['node_id']} as {peer['id']}, {peer['state']}{waiting}")
+
+
+@peer_app.command("recognise")
+def peer_recognise(
+    ctx: typer.Context,
+    peer: Annotated[str, typer.Argument(help="Peer id or node id")],
+    kind: Annotated[str, typer.Argument(help="affiliation, country, or accreditation:<kind>")],
+) -> None:
+    """Accept the peer's visas of this kind in its researchers' passports."""
+    state = state_of(ctx)
+    answer = state.client.post(f"/api/v1/peers/{peer}/recognitions", json={"kind": kind})
+    state.emit(answer, f"{kind} visas from {peer} are recognised")
+
+
+@peer_app.command("unrecognise")
+def peer_unrecognise(
+    ctx: typer.Context,
+    peer: Annotated[str, typer.Argument(help="Peer id or node id")],
+    kind: Annotated[str, typer.Argument(help="A kind recognised now")],
+) -> None:
+    """Stop accepting the peer's visas of this kind."""
+    state = state_of(ctx)
+    state.client.delete(f"/api/v1/peers/{peer}/recognitions/{kind}")
+    state.emit({"peer": peer, "kind": kind}, f"{kind} visas from {peer} are no longer recognised")
+
+
+@federation_app.command("run")
+def federation_run(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run the due tasks once, then stop")] = False,
+    harvest_every: Annotated[int, typer.Option(min=10, help="Seconds between harvests")] = 900,
+    witness_every: Annotated[int, typer.Option(min=10, help="Seconds between witnessings")] = 300,
+    requests_every: Annotated[
+        int, typer.Option(min=10, help="Seconds between reading back cross-node requests")
+    ] = 120,
+) -> None:
+    """Harvest and witness every active peer, and read back cross-node requests, on a schedule
+    (until stopped; several processes may run: a lease keeps each task to one at a time)."""
+    from datetime import timedelta
+
+    from accord.federation.scheduler import Intervals, Scheduler
+
+    state = state_of(ctx)
+    intervals = Intervals(
+        harvest=timedelta(seconds=harvest_every),
+        witness=timedelta(seconds=witness_every),
+        requests=timedelta(seconds=requests_every),
+    )
+    scheduler = Scheduler(state.node, intervals=intervals)
+    if once:
+        done = scheduler.run_round()
+        state.emit(
+            [d.__dict__ for d in done],
+            "\n".join(f"{d.task}: {d.outcome} ({d.detail})" for d in done) or "nothing was due",
+        )
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: scheduler.stop())
+    state.err.print(f"Federation scheduler {scheduler.holder} running", highlight=False)
+    scheduler.serve()
 
 
 @peer_app.command("list")

@@ -212,13 +212,15 @@ def list_remote_requests(
 
 @router.get("/remote-requests/{request_id}", response_model=schemas.RemoteRequestOut)
 def get_remote_request(
-    request_id: str, session: SessionDep, principal: Reader
+    request_id: str, node: NodeDep, principal: Reader
 ) -> schemas.RemoteRequestOut:
-    """One of your requests to a peer, its status read from the peer now."""
-    request = remote_requests.get(session, principal, request_id)
-    remote_requests.refresh(session, request)
-    session.commit()
-    return _remote_out(session, request)
+    """One of your requests to a peer, its status read from the peer now (the last one read
+    when the peer does not answer: see ``checked_at``)."""
+    with node.session() as session:
+        request = remote_requests.get(session, principal, request_id)
+        remote_requests.refresh_if_reachable(session, request)
+        session.commit()
+        return _remote_out(session, request)
 
 
 @router.get(
@@ -226,13 +228,12 @@ def get_remote_request(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def remote_file(
-    request_id: str, file_id: str, session: SessionDep, node: NodeDep, principal: Reader
-) -> Response:
+def remote_file(request_id: str, file_id: str, node: NodeDep, principal: Reader) -> Response:
     """A file of your download grant at a peer, fetched from the peer as you read it."""
-    request = remote_requests.get(session, principal, request_id)
-    url = remote_requests.file_url(session, request, file_id)
-    session.commit()
+    with node.session() as session:
+        request = remote_requests.get(session, principal, request_id)
+        url = remote_requests.file_url(session, request, file_id)
+        session.commit()
     return _relay(node, url)
 
 
@@ -313,20 +314,21 @@ def forwarded_file(
     request_id: str,
     file_id: str,
     request: Request,
-    session: SessionDep,
     node: NodeDep,
     _: Public,
     caller: SignedPeer,
 ) -> Response:
     """A file the forwarded request's download grant opens (the catalog's rules decide)."""
-    found = visitors.open_file(session, caller, request_id, file_id)
-    session.commit()
+    with node.session() as session:
+        found = visitors.open_file(session, caller, request_id, file_id)
+        session.commit()
+        info, media_type, filename = (
+            BlobInfo(found.sha256, found.size),
+            found.media_type,
+            found.name,
+        )
     return blob_response(
-        request,
-        blob_store_of(node),
-        BlobInfo(found.sha256, found.size),
-        media_type=found.media_type,
-        filename=found.name,
+        request, blob_store_of(node), info, media_type=media_type, filename=filename
     )
 
 
@@ -337,13 +339,13 @@ def forwarded_file(
 def run_harvest(
     body: schemas.RunIn,
     session: SessionDep,
+    node: NodeDep,
     _: Annotated[Principal, Depends(require(Permission.FEDERATION_HARVEST_RUN))],
 ) -> list[schemas.HarvestOut]:
     """Harvest one peer's catalogue or every active peer's (incrementally unless ``full``)."""
-    reports = []
-    for peer_id in _chosen(session, body.peer):
-        reports.append(harvest.harvest_peer(session, peer_id, full=body.full))
-        session.commit()
+    chosen = _chosen(session, body.peer)
+    session.close()
+    reports = [harvest.harvest_peer(node, peer_id, full=body.full) for peer_id in chosen]
     return [schemas.HarvestOut(**r.__dict__) for r in reports]
 
 

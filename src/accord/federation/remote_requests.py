@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from accord import ledger
 from accord.access.schemas import RequestCreate
-from accord.errors import Conflict, Forbidden, NotFound
+from accord.errors import Conflict, Forbidden, NodeUnavailable, NotFound
 from accord.federation import calls, peers
 from accord.federation.models import Peer, RemoteRequest
 from accord.federation.passports import passport_for
@@ -125,6 +125,14 @@ def refresh(session: Session, request: RemoteRequest) -> bool:
         ),
     )
     return True
+
+
+def refresh_if_reachable(session: Session, request: RemoteRequest) -> bool:
+    """``refresh``, keeping the last status read when the peer does not answer."""
+    try:
+        return refresh(session, request)
+    except NodeUnavailable:
+        return False
 
 
 def pending(session: Session) -> Sequence[RemoteRequest]:

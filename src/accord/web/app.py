@@ -23,6 +23,7 @@ from accord.config import load_settings
 from accord.deid import api as deid_api
 from accord.deid import pages as deid_pages
 from accord.federation import api as federation_api
+from accord.federation import pages as federation_pages
 from accord.governance import api as governance_api
 from accord.governance import pages as governance_pages
 from accord.governance import software as governance_software
@@ -71,6 +72,7 @@ ROUTERS: list[APIRouter] = [
     ops_api.router,
     sandbox_api.router,
     federation_api.router,
+    federation_pages.router,
     governance_api.router,
     governance_api.wellknown,
     governance_pages.router,
