@@ -7,9 +7,9 @@ string, headers, cookies or bodies (tokens and personal data travel there).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
-import uuid
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -112,4 +112,4 @@ def _request_id(scope: Scope) -> str:
             text = bytes(value).decode("latin-1")
             if 0 < len(text) <= _MAX_REQUEST_ID and text.replace("-", "").isalnum():
                 return text
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()

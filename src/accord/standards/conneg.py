@@ -58,7 +58,12 @@ class ContentNegotiation:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = DATASET_PATH.match(scope["path"]) if scope["type"] == "http" else None
+        path = scope.get("path", "")
+        match = (
+            DATASET_PATH.match(path)
+            if scope["type"] == "http" and path.startswith("/datasets/")
+            else None
+        )
         if match is None or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
