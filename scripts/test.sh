@@ -40,6 +40,16 @@ else
   say "npm is not installed: the OpenID Connect tests against a real provider will be skipped"
 fi
 
+# Debian's nginx fronts the API processes in the scale-out test (tests/ops/test_scale_out.py).
+if [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's nginx for the scale-out test"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  else
+    say "nginx is not installed and cannot be installed here: the scale-out test will be skipped"
+  fi
+fi
+
 # PostgreSQL: start the local cluster if it is installed but stopped, then test against it too.
 if [ -z "${ACCORD_TEST_DATABASE_URL:-}" ] && command -v pg_ctlcluster >/dev/null; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
