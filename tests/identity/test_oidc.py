@@ -397,3 +397,26 @@ def test_genuine_forged_provider_token_is_accepted(
     assert response.status_code == 303, response.text
     assert "accord_session" in response.cookies
     assert users(node) == 1
+
+
+def test_password_sign_in_can_be_switched_off(
+    settings: Settings, client: TestClient, make_account: MakeAccount
+) -> None:
+    account = make_account(Role.RESEARCHER)
+    settings.password_sign_in = False
+    page = client.get("/sign-in")
+    assert "Sign in with Example University" in page.text
+    assert 'name="password"' not in page.text
+    assert "form-action 'self' http://127.0.0.1:" in page.headers["content-security-policy"]
+    response = client.post(
+        "/sign-in",
+        data={
+            "email": account.email,
+            "password": account.password,
+            "csrf_token": page.cookies["accord_presession"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/identity.password-sign-in-off"
+    assert "accord_session" not in client.cookies

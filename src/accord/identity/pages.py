@@ -23,6 +23,7 @@ from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.node import NodeContext
 from accord.web.deps import NodeDep, SessionDep
+from accord.web.middleware import csp_with_form_targets
 from accord.web.pages import render, safe_next, sign_in_form, step_response
 from accord.web.security import require
 
@@ -261,16 +262,19 @@ def _totp_page(
 ) -> HTMLResponse:
     user = service.get_user(session, principal.user_id)
     linked = {link.provider for link in linking.links_of(session, user.id)}
-    return render(
+    unlinked = [p for p in node.settings.oidc_providers if p.id not in linked]
+    response = render(
         request,
         "identity/totp.html",
         {
             "status": totp.status(session, user.id),
             "required": signin.second_factor_required(user, node.settings),
             "links": linking.links_of(session, user.id),
-            "unlinked": [p for p in node.settings.oidc_providers if p.id not in linked],
+            "unlinked": unlinked,
         },
     )
+    response.headers["content-security-policy"] = csp_with_form_targets(p.issuer for p in unlinked)
+    return response
 
 
 def _second_step(

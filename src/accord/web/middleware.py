@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,6 +18,18 @@ CSP = (
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'").replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
+
+
+def csp_with_form_targets(urls: Iterable[str]) -> str:
+    """The node's CSP, also letting forms lead (through the node's redirect) to the origins of
+    ``urls``: the sign-in buttons go on to identity providers. A response that sets its own
+    policy keeps it."""
+    origins = sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, urls) if p.netloc})
+    if not origins:
+        return CSP
+    return CSP.replace("form-action 'self'", f"form-action 'self' {' '.join(origins)}")
+
+
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),

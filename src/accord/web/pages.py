@@ -21,6 +21,7 @@ from accord.identity.permissions import Permission, Role
 from accord.identity.principal import Principal
 from accord.identity.secrets import new_secret, same
 from accord.web.deps import NodeDep, SessionDep
+from accord.web.middleware import csp_with_form_targets
 from accord.web.security import SESSION_COOKIE, require
 
 router = APIRouter(include_in_schema=False)
@@ -78,6 +79,9 @@ def sign_in_form(
             "providers": settings.oidc_providers,
         },
         status_code=status_code,
+    )
+    response.headers["content-security-policy"] = csp_with_form_targets(
+        p.issuer for p in settings.oidc_providers
     )
     response.set_cookie(
         PRE_SESSION_CSRF,
