@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
@@ -65,8 +66,10 @@ class OidcProvider(BaseModel):
     @field_validator("issuer")
     @classmethod
     def _issuer_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("the issuer must be an http(s) URL")
+        parts = urlsplit(value)
+        loopback = parts.hostname in {"127.0.0.1", "::1", "localhost"}
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("the issuer must be an https URL (http only on a loopback address)")
         return value.rstrip("/")
 
 
