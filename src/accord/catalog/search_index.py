@@ -52,7 +52,10 @@ def search_values(
         "pid": pid,
         "state": state,
         "title": metadata.title,
-        "description": SEPARATOR.join(d.description for d in metadata.descriptions),
+        # Titles in other languages are searched with the descriptions (every language matches).
+        "description": SEPARATOR.join(
+            [*translated_titles(metadata), *(d.description for d in metadata.descriptions)]
+        ),
         "subjects": SEPARATOR.join(subject_values(metadata)),
         "keywords": SEPARATOR.join(metadata.keywords),
         "creators": SEPARATOR.join(c.name for c in metadata.creators),
@@ -64,6 +67,11 @@ def search_values(
         "year": metadata.publication_year or published_at.year,
         "published_at": published_at,
     }
+
+
+def translated_titles(metadata: DatasetMetadata) -> list[str]:
+    """Every title but the main one (translations, alternative titles, subtitles)."""
+    return [t.title for t in metadata.titles if t.title != metadata.title]
 
 
 def subject_values(metadata: DatasetMetadata) -> list[str]:
