@@ -44,12 +44,13 @@ class Installed:
 
 def closure(root: str = ROOT) -> dict[str, Installed]:
     """The distribution ``root`` and every distribution its runtime requirements pull in."""
+    installed = _installed()
     found: dict[str, Installed] = {}
     waiting: list[tuple[str, frozenset[str]]] = [(root, frozenset())]
     while waiting:
         name, extras = waiting.pop()
         key = canonicalize_name(name)
-        dist = _distribution(name)
+        dist = installed.get(key)
         if dist is None:
             continue
         requirements = list(_requirements(dist, extras))
@@ -111,11 +112,14 @@ def validate(text: str) -> None:
         )
 
 
-def _distribution(name: str) -> metadata.Distribution | None:
-    try:
-        return metadata.distribution(name)
-    except metadata.PackageNotFoundError:
-        return None
+def _installed() -> dict[str, metadata.Distribution]:
+    """Every installed distribution by canonical name (the first on the path wins)."""
+    found: dict[str, metadata.Distribution] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found.setdefault(canonicalize_name(name), dist)
+    return found
 
 
 def _requirements(dist: metadata.Distribution, extras: frozenset[str]) -> Iterator[Requirement]:

@@ -1,8 +1,9 @@
 """What this node runs (descriptor section, SBOM) and what its peers run.
 
-The node descriptor carries the software name and version and where to fetch the SBOM with its
-SHA-256; an admin checks a peer's descriptor to record what the peer runs (each check a ledger
-event), so that partners can see which version each node in the federation runs.
+The node descriptor carries the software name and version and where to fetch the SBOM; an admin
+checks a peer to record what it runs: its version, and the digest of its SBOM once that validates
+against the CycloneDX schema (each check a ledger event), so partners can see what each node in
+the federation runs.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import ledger
-from accord.errors import Forbidden, InvalidInput
-from accord.federation import peers
+from accord.errors import Forbidden, InvalidInput, NodeUnavailable
+from accord.federation import calls, peers
 from accord.governance import sbom, security_txt
 from accord.governance.models import PeerSoftware
 from accord.identity.permissions import Permission
@@ -35,9 +37,6 @@ def descriptor_section(node: NodeContext) -> dict[str, Any]:
             "version": node.software_version,
             "sbom_url": f"{base}{SBOM_PATH}",
             "sbom_media_type": sbom.MEDIA_TYPE,
-            "sbom_sha256": hashlib.sha256(
-                sbom.sbom_json(node.software_version).encode()
-            ).hexdigest(),
         },
         "governance": {
             "policies_url": f"{base}/api/v1/policies",
@@ -49,7 +48,8 @@ def descriptor_section(node: NodeContext) -> dict[str, Any]:
 
 
 def check_peer(session: Session, actor: Principal, peer_id: str) -> PeerSoftware:
-    """Read a peer's descriptor and record the software it says it runs."""
+    """Read a peer's descriptor and SBOM; record the software it runs and the SBOM's digest
+    once the SBOM validates against the CycloneDX schema."""
     if not actor.can(Permission.FEDERATION_PEER_MANAGE):
         raise Forbidden(
             f"this needs the permission {Permission.FEDERATION_PEER_MANAGE.value}",
@@ -68,7 +68,7 @@ def check_peer(session: Session, actor: Principal, peer_id: str) -> PeerSoftware
     row.name = str(software["name"])[:100]
     row.version = str(software["version"])[:100]
     row.sbom_url = _text(software.get("sbom_url"), 500)
-    row.sbom_sha256 = _text(software.get("sbom_sha256"), 64)
+    row.sbom_sha256 = _sbom_digest(row.sbom_url) if row.sbom_url else None
     row.seen_at = node_of(session).clock.now()
     session.add(row)
     ledger.append(
@@ -90,6 +90,18 @@ def check_peer(session: Session, actor: Principal, peer_id: str) -> PeerSoftware
 
 def peer_software(session: Session) -> Sequence[PeerSoftware]:
     return session.scalars(select(PeerSoftware).order_by(PeerSoftware.peer_node_id)).all()
+
+
+def _sbom_digest(url: str) -> str:
+    """The SHA-256 of the SBOM at ``url``, which must validate as CycloneDX JSON."""
+    try:
+        response = httpx.get(url, timeout=calls.TIMEOUT)
+    except httpx.TransportError as exc:
+        raise NodeUnavailable(f"{url} did not answer", code="federation.peer-unavailable") from exc
+    if response.status_code != 200:
+        raise InvalidInput(f"{url} answered {response.status_code}", code="governance.no-sbom")
+    sbom.validate(response.text)
+    return hashlib.sha256(response.content).hexdigest()
 
 
 def _text(value: object, limit: int) -> str | None:
