@@ -4,6 +4,8 @@
    evaluated by the agreements engine and referred to the committee, then decided through the
    API by a committee member (approve or deny). Prints submit latency p50/p95/p99 (goal: p95
    < 100 ms) and the decide latencies.
+   The serving process's CPU time per call is printed too: on a shared machine the latency
+   includes waiting for a CPU, which the CPU time does not.
 2. The grant check's cost on a download: the same file (same blob) fetched as controlled data
    under a grant and as open data, interleaved request by request with the same token; prints
    both medians and their ratio (goal: controlled ≤ 1.05 × open).
@@ -177,16 +179,31 @@ def requests_phase(setup: Setup, count: int, clients: int) -> None:
         path = f"/api/v1/requests/{request_id}/decision"
         return _timed(lambda: client().post(path, json=body, headers=_auth(setup.member)))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _server_cpu(setup.node)
     with ThreadPoolExecutor(clients) as pool:
         submitted = list(pool.map(submit, range(count)))
-    submit_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    submit_seconds, submit_cpu = time.perf_counter() - started, _server_cpu(setup.node) - cpu
+    started, cpu = time.perf_counter(), _server_cpu(setup.node)
     with ThreadPoolExecutor(clients) as pool:
         decided = list(pool.map(decide, [rid for _, rid in submitted], range(count)))
-    decide_seconds = time.perf_counter() - started
-    _report("submit", [t for t, _ in submitted], submit_seconds, goal_p95_ms=100.0)
-    _report("decide", [t for t, _ in decided], decide_seconds, goal_p95_ms=None)
+    decide_seconds, decide_cpu = time.perf_counter() - started, _server_cpu(setup.node) - cpu
+    _report("submit", [t for t, _ in submitted], submit_seconds, submit_cpu, goal_p95_ms=100.0)
+    _report("decide", [t for t, _ in decided], decide_seconds, decide_cpu, goal_p95_ms=None)
+    print(
+        f"   load: {_load()} (1-minute load average on {os.cpu_count()} CPUs; the machine is "
+        "shared)"
+    )
+
+
+def _server_cpu(node: LiveNode) -> float:
+    """CPU seconds (user + system) the serving process has used, from /proc (Linux)."""
+    assert node.process is not None
+    stat = Path(f"/proc/{node.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def _timed(call: Callable[[], httpx.Response]) -> tuple[float, str]:
@@ -198,7 +215,9 @@ def _timed(call: Callable[[], httpx.Response]) -> tuple[float, str]:
     return elapsed, str(response.json()["id"])
 
 
-def _report(name: str, seconds: list[float], wall: float, goal_p95_ms: float | None) -> None:
+def _report(
+    name: str, seconds: list[float], wall: float, cpu: float, goal_p95_ms: float | None
+) -> None:
     ms = sorted(s * 1000 for s in seconds)
     p50, p95, p99 = (ms[int(len(ms) * q) - 1] for q in (0.50, 0.95, 0.99))
     goal = ""
@@ -208,6 +227,7 @@ def _report(name: str, seconds: list[float], wall: float, goal_p95_ms: float | N
         f"{name:>7}: {len(ms)} calls in {wall:.1f} s ({len(ms) / wall:.0f}/s)  "
         f"p50 {p50:.1f} ms  p95 {p95:.1f} ms  p99 {p99:.1f} ms{goal}"
     )
+    print(f"{'':>7}  server CPU {cpu * 1000 / len(ms):.1f} ms a call")
 
 
 # --- 2. the grant check on a download -----------------------------------------------------------

@@ -224,6 +224,8 @@ OPEN_BY_DESIGN = {
     ("POST", "/access/requests"): "anyone with the researcher role may ask for access",
     ("GET", "/access/breaches/new"): "the breach report form",
     ("POST", "/access/breaches"): "anyone signed in may report a suspected breach",
+    ("GET", "/datasets/{dataset_id}/versions/{number}/use-check"): "a what-if question about "
+    "oneself changes nothing",
 }
 
 

@@ -1,6 +1,7 @@
 """In a real browser against ``accord serve``: a researcher requests controlled data (the form
 shows the engine's answer as it is filled in), a committee member approves it from the queue,
-and the researcher downloads the file."""
+and the researcher downloads the file. On a governed dataset's page, "Can I use this?" answers
+in place (htmx) and leads to the agreement's plain-language page."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from accord.agreements import service as agreements
 from accord.catalog import service as catalog
 from accord.catalog.metadata import DatasetMetadata
 from accord.config import Settings
@@ -21,7 +23,7 @@ from accord.identity.principal import local_operator
 from accord.node import NodeContext, read_identity
 from accord.storage.blobs import blob_store_of
 from accord.storage.ingest import ingest_chunks
-from tests.access.conftest import CSV
+from tests.access.conftest import CSV, agreement
 from tests.catalog.conftest import metadata_document
 from tests.live import LiveNode, make_live_node
 
@@ -150,3 +152,48 @@ def test_request_approve_download(
     saved = tmp_path / info.value.suggested_filename
     info.value.save_as(saved)
     assert saved.read_bytes() == CSV
+
+
+def _governed_dataset(scene: Scene) -> str:
+    """A second controlled dataset, governed by a published HMB agreement."""
+    identity_doc = read_identity(scene.node.data_dir)
+    assert identity_doc is not None
+    context = NodeContext(Settings(data_dir=scene.node.data_dir), identity_doc)
+    operator = local_operator()
+    with context.session() as s:
+        org = _org(s, "Kisumu Health Observatory", "KE")
+        title = "Household health survey, Kisumu 2023"
+        document = metadata_document(org, tier="controlled", titles=[{"title": title}])
+        version = catalog.create_dataset(s, operator, DatasetMetadata.model_validate(document))
+        blob = ingest_chunks(blob_store_of(context), [CSV])
+        catalog.add_file(s, operator, version.dataset_id, 1, path="data/survey.csv", blob=blob)
+        catalog.publish(s, operator, version.dataset_id, 1)
+        terms = agreements.create_agreement(s, operator, agreement(title="Household survey terms"))
+        agreements.publish(s, operator, terms.agreement_id, 1)
+        agreements.attach(s, operator, terms.agreement_id, 1, version.id)
+        s.commit()
+    context.engine.dispose()
+    return version.dataset_id
+
+
+def test_can_i_use_this_then_read_the_agreement(page: Page, scene: Scene) -> None:
+    dataset_id = _governed_dataset(scene)
+    sign_in(page, scene, scene.researcher, f"/datasets/{dataset_id}/versions/1")
+    expect(page.get_by_role("heading", name="Can I use this?")).to_be_visible()
+    expect(page.get_by_label("Country where you would use the data")).to_have_value("BR")
+
+    page.get_by_label("Health, medical or biomedical research (HMB)").check()
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.locator("#use-check-outcome")).to_contain_text("Yes: the agreement allows")
+    assert page.url.endswith(f"/datasets/{dataset_id}/versions/1"), "answered in place"
+
+    page.get_by_label("Health, medical or biomedical research (HMB)").uncheck()
+    page.get_by_label("Population origins or ancestry research (POA)").check()
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.locator("#use-check-outcome")).to_contain_text("No: the agreement does not")
+    expect(page.locator("#use-check-answer")).to_contain_text("duo.permission")
+
+    page.locator("#agreement-link").click()
+    expect(page.get_by_role("heading", name="Household survey terms")).to_be_visible()
+    expect(page.locator("#plain")).to_contain_text("Permitted use")
+    expect(page.locator("#document")).to_contain_text("permission: HMB")

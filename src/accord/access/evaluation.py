@@ -8,7 +8,7 @@ request. ``evaluate`` itself is the engine's pure function (DESIGN.md rule 2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -40,6 +40,8 @@ class Asked:
     project: str | None
     mode: Mode
     duration: Duration
+    country: str | None = None
+    """Where the data would be used, when a what-if question states it (None: the user's)."""
 
 
 def purpose_of(asked: Asked) -> ctx.Purpose:
@@ -67,8 +69,11 @@ def decide(session: Session, user: User, governing: Governing, asked: Asked) -> 
     """The engine's decision on ``asked`` by ``user`` under ``governing``, as of now."""
     node = node_of(session)
     now = node.clock.now()
+    requester = requester_of(session, user, now)
+    if asked.country is not None:
+        requester = replace(requester, country=asked.country)
     context = ctx.Context(
-        requester=requester_of(session, user, now),
+        requester=requester,
         purpose=purpose_of(asked),
         mode=asked.mode,
         duration=asked.duration,

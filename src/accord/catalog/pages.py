@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from accord.access.pages.checker import use_check_section
 from accord.catalog import documents, service
 from accord.catalog.access import is_steward, may_download, refusal, terms_of
 from accord.catalog.forms import form_errors, metadata_from_form
@@ -265,6 +266,7 @@ def _version_page(
         "has_draft": any(v.state == VersionState.DRAFT for v in version.dataset.versions),
         "organisation": _organisation_name(session, version.dataset.organisation_id),
         "jsonld": schema_org_script(session, version),
+        "use_check": use_check_section(session, principal, version),
         "risk": risk.summary(session, version.id),
         "error": error,
     }

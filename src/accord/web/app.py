@@ -16,6 +16,7 @@ from accord import __version__
 from accord.access import api as access_api
 from accord.access import pages as access_pages
 from accord.agreements import api as agreements_api
+from accord.agreements import pages as agreements_pages
 from accord.catalog import api as catalog_api
 from accord.catalog import drs as catalog_drs
 from accord.catalog import pages as catalog_pages
@@ -59,6 +60,7 @@ ROUTERS: list[APIRouter] = [
     identity_pages.router,
     identity_factors.router,
     agreements_api.router,
+    agreements_pages.router,
     ledger_api.router,
     storage_api.router,
     catalog_api.router,

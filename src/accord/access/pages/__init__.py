@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from accord.access.pages import committee, inbox, requester, review_body
+from accord.access.pages import checker, committee, inbox, requester, review_body
 
 router = APIRouter(include_in_schema=False)
-for module in (requester, committee, review_body, inbox):
+for module in (requester, committee, review_body, inbox, checker):
     router.include_router(module.router)
 
 __all__ = ["router"]
