@@ -65,7 +65,9 @@ class Node:
 
     def fingerprint(self) -> str:
         return str(
-            httpx.get(f"{self.url}/.well-known/accord-node").json()["public_key"]["fingerprint"]
+            httpx.get(f"{self.url}/.well-known/accord-node", timeout=60).json()["public_key"][
+                "fingerprint"
+            ]
         )
 
     def add_peer(self, other: Node) -> dict[str, Any]:

@@ -6,7 +6,9 @@ peer but not Brazil's. The tests share one federation and run in order."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +22,9 @@ from tests.federation.nodes import Node, serve
 from tests.live import make_live_node
 
 pytestmark = pytest.mark.slow
+get = functools.partial(httpx.get, timeout=60)
+post = functools.partial(httpx.post, timeout=60)
+delete = functools.partial(httpx.delete, timeout=60)
 ACCREDITED = "accredited-researcher"
 DATA = b"district,cases\nKisumu,12\nSiaya,9\n"
 REVIEWED = {
@@ -77,7 +82,7 @@ def ask(kenya: Node, headers: dict[str, str], dataset: str, **changes: Any) -> h
         "accept_duties": True,
         **changes,
     }
-    return httpx.post(f"{kenya.url}/api/v1/remote-requests", json=body, headers=headers, timeout=60)
+    return post(f"{kenya.url}/api/v1/remote-requests", json=body, headers=headers)
 
 
 def events(node: Node, prefix: str) -> set[str]:
@@ -98,7 +103,7 @@ def test_request_approved_on_b_and_downloaded_by_a_researcher(
     request = sent.json()
     assert request["state"] == "referred" and request["refused_visas"] == []
 
-    early = httpx.get(
+    early = get(
         f"{kenya.url}/api/v1/remote-requests/{request['id']}/files/none", headers=researcher
     )
     assert (early.status_code, early.json()["code"]) == (409, "federation.no-download-grant")
@@ -109,7 +114,7 @@ def test_request_approved_on_b_and_downloaded_by_a_researcher(
     )
     assert decided.status_code == 200, decided.text
 
-    seen = httpx.get(f"{kenya.url}/api/v1/remote-requests/{request['id']}", headers=researcher)
+    seen = get(f"{kenya.url}/api/v1/remote-requests/{request['id']}", headers=researcher)
     assert seen.status_code == 200, seen.text
     status = seen.json()
     assert (status["state"], status["mode"], status["grant_state"]) == (
@@ -119,7 +124,7 @@ def test_request_approved_on_b_and_downloaded_by_a_researcher(
     )
     file = status["files"][0]
     assert file["sha256"] == hashlib.sha256(DATA).hexdigest()
-    bytes_ = httpx.get(f"{kenya.url}{file['download_url']}", headers=researcher)
+    bytes_ = get(f"{kenya.url}{file['download_url']}", headers=researcher)
     assert bytes_.status_code == 200 and bytes_.content == DATA
 
     assert events(kenya, "federation.") >= {
@@ -156,7 +161,7 @@ def test_sandbox_only_when_export_to_the_researcher_is_forbidden(
         "active",
     )
     assert request["files"] == []
-    refused = httpx.get(
+    refused = get(
         f"{kenya.url}/api/v1/remote-requests/{request['id']}/files/anything", headers=researcher
     )
     assert (refused.status_code, refused.json()["code"]) == (409, "federation.no-download-grant")
@@ -172,7 +177,7 @@ def test_passports_from_non_peers_or_of_unrecognised_kinds_are_refused(
         "Reviewed malaria data", {"data/cases.csv": DATA}, tier="controlled", agreement=REVIEWED
     )
     german = germany.add_researcher("DE", accreditations=(ACCREDITED,))
-    not_peer = httpx.post(
+    not_peer = post(
         f"{germany.url}/api/v1/remote-requests",
         json={**_body(dataset), "node": "brazil"},
         headers=german,
@@ -201,20 +206,22 @@ def test_passports_from_non_peers_or_of_unrecognised_kinds_are_refused(
         germany_node.engine.dispose()
         kenya_node.engine.dispose()
 
-    # Brazil stops recognising Kenya's accreditation: the visa is refused, the engine denies.
-    withdrawn = httpx.delete(
+    # Brazil stops recognising Kenya's accreditation: the visa is refused, and Brazil's engine
+    # finds the accreditation missing.
+    withdrawn = delete(
         f"{brazil.url}/api/v1/peers/kenya/recognitions/accreditation:{ACCREDITED}",
         headers=brazil.headers,
     )
     assert withdrawn.status_code == 204
     unaccredited = ask(kenya, researcher, dataset).json()
-    assert unaccredited["state"] == "denied"
+    on_brazil = brazil.get(f"/api/v1/requests/{unaccredited['remote_id']}").json()
+    assert "accreditation.missing" in {r["code"] for r in on_brazil["engine"]["reasons"]}
     assert {(v["type"], v["reason"]) for v in unaccredited["refused_visas"]} == {
         ("ResearcherStatus", "not-recognised")
     }
 
     # Without a recognised country, nothing the passport says is accepted.
-    httpx.delete(f"{brazil.url}/api/v1/peers/kenya/recognitions/country", headers=brazil.headers)
+    delete(f"{brazil.url}/api/v1/peers/kenya/recognitions/country", headers=brazil.headers)
     refused = ask(kenya, researcher, dataset)
     assert refused.status_code == 409
     assert refused.json()["peer_code"] == "federation.passport-not-recognised"
@@ -232,5 +239,17 @@ def _body(dataset: str) -> dict[str, Any]:
 
 
 def _user_of(node: Node, headers: dict[str, str]) -> str:
-    me = httpx.get(f"{node.url}/api/v1/me", headers=headers).json()
+    me = get(f"{node.url}/api/v1/me", headers=headers).json()
     return str(me["id"])
+
+
+def test_one_scheduler_round_harvests_witnesses_and_reads_back(nodes: dict[str, Node]) -> None:
+    kenya = nodes["kenya"]
+    first = kenya.live.cli("--json", "federation", "run", "--once")
+    done = {d["task"].split(":")[0]: d for d in json.loads(first.stdout)}
+    outcomes = {(t, d["outcome"]) for t, d in done.items()}
+    assert outcomes == {("harvest", "ok"), ("witness", "ok"), ("requests", "ok")}, first.stdout
+    found = kenya.get("/api/v1/federated-search", q="malaria", node="brazil").json()
+    assert found["total"] >= 3
+    again = kenya.live.cli("--json", "federation", "run", "--once")
+    assert json.loads(again.stdout) == []

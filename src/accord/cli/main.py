@@ -22,7 +22,6 @@ from accord.cli import (
     log,
     node,
     ops,
-    report,
     sandbox,
     standards,
 )
@@ -53,7 +52,6 @@ federation.register(app)
 governance.register(app)
 standards.register(app)
 ops.register(app)
-report.register(app)
 
 
 @app.callback()

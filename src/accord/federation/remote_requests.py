@@ -40,7 +40,10 @@ def submit(session: Session, actor: Principal, node_id: str, data: RequestCreate
         )
     peer = _active_peer(session, node_id)
     node = node_of(session)
-    body = {"passport": passport_for(session, actor.user_id), "request": data.model_dump()}
+    body = {
+        "passport": passport_for(session, actor.user_id),
+        "request": data.model_dump(mode="json"),
+    }
     answer = calls.answer(calls.call(node, "POST", f"{peer.base_url}{REQUESTS_PATH}", body=body))
     now = node.clock.now()
     request = RemoteRequest(
