@@ -420,3 +420,15 @@ def test_password_sign_in_can_be_switched_off(
     assert response.status_code == 403
     assert response.json()["type"] == "/problems/identity.password-sign-in-off"
     assert "accord_session" not in client.cookies
+
+
+def test_idp_sign_in_still_needs_the_second_step_for_required_roles(
+    settings: Settings, client: TestClient, real: RealProvider, node: NodeContext
+) -> None:
+    settings.totp_required_roles = [Role.COMMITTEE]
+    response = sign_in(client, real, "alice")  # her entitlement maps to committee
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in/second-step"
+    assert "accord_session" not in client.cookies
+    assert "Set up two-step sign-in" in client.get("/sign-in/second-step").text
+    assert client.get("/api/v1/me").status_code == 401
