@@ -88,6 +88,7 @@ def _signed_report_verifies_and_a_changed_byte_fails(history: History) -> None:
     )
     assert again.status_code == 201
     assert again.json()["sha256"] != envelope["sha256"]
-    assert json.loads(again.json()["report"])["sections"]["ledger"]["tree_size"] > (
-        inner["sections"]["ledger"]["tree_size"]
+    assert (
+        json.loads(again.json()["report"])["sections"]["ledger"]["tree_size"]
+        > (inner["sections"]["ledger"]["tree_size"])
     )

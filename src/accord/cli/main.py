@@ -22,6 +22,7 @@ from accord.cli import (
     log,
     node,
     ops,
+    report,
     sandbox,
     standards,
 )
@@ -52,6 +53,7 @@ federation.register(app)
 governance.register(app)
 standards.register(app)
 ops.register(app)
+report.register(app)
 
 
 @app.callback()

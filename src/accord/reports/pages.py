@@ -41,7 +41,6 @@ def reports_page(
             report = service.report(session, chosen, first, last, public=True)
         except AccordError as error:
             errors["from"] = error.message
-    query = f"from={start}&to={end}" if start or end else ""
     return render(
         request,
         "reports/index.html",
@@ -53,7 +52,7 @@ def reports_page(
             "start": start,
             "end": end,
             "errors": errors,
-            "query": query,
+            "period_params": {k: v for k, v in (("from", start), ("to", end)) if v},
             "formats": exports.FORMATS,
             "published": service.list_published(session, limit=10),
         },

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from accord.clock import rfc3339
@@ -48,7 +49,8 @@ def build(
 ) -> dict[str, Any]:
     sections: dict[str, Any] = {}
     if options.kind in ("equity", "transparency"):
-        sections.update(_equity(session, options))
+        with figures.request_facts(session, options.period) as facts:
+            sections.update(_equity(facts, session, options))
     if options.kind == "transparency":
         sections.update(_transparency(session, options))
     if options.kind in ("reciprocity", "transparency"):
@@ -82,15 +84,17 @@ def build(
 # --- equity --------------------------------------------------------------------------------------
 
 
-def _equity(session: Session, options: Options) -> dict[str, Any]:
-    period, k = options.period, options.min_count
-    (total,) = _request_rows(session, period, None)
+def _equity(facts: Table, session: Session, options: Options) -> dict[str, Any]:
+    k = options.min_count
+    counted = figures.request_counts(facts, session, DIMENSIONS)
+    (total,) = _request_rows(facts, session, None, counted["all"] or [_empty_total()])
     breakdowns: dict[str, list[dict[str, Any]]] = {
-        dimension: _request_rows(session, period, dimension) for dimension in DIMENSIONS
+        dimension: _request_rows(facts, session, dimension, counted[dimension])
+        for dimension in DIMENSIONS
     }
     alerts = equity_alerts(total, breakdowns, options.thresholds)
-    actors = figures.small_actors(session, period, options.thresholds.small_actor_requests)
-    reasons = figures.denial_reasons(session, period)
+    actors = figures.small_actors(facts, session, options.thresholds.small_actor_requests)
+    reasons = figures.denial_reasons(facts, session)
     if options.public:
         for rows in breakdowns.values():
             _suppress_requests(rows, k)
@@ -112,12 +116,12 @@ def _equity(session: Session, options: Options) -> dict[str, Any]:
 
 
 def _request_rows(
-    session: Session, period: Period, dimension: figures.Dimension | None
+    facts: Table,
+    session: Session,
+    dimension: figures.Dimension | None,
+    rows: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
-    rows = figures.request_counts(session, period, dimension)
-    if dimension is None and not rows:
-        rows = [{"key": "all", **dict.fromkeys((*REQUEST_COUNTS, "decided_by_engine"), 0)}]
-    times = figures.decision_times(session, period, dimension)
+    times = figures.decision_times(facts, session, dimension)
     names = figures.labels(session, dimension, [str(r["key"]) for r in rows]) if dimension else {}
     for row in rows:
         key = str(row["key"])
@@ -129,6 +133,10 @@ def _request_rows(
         row["median_days"] = _days(timing.get("median_seconds"))
         row["p90_days"] = _days(timing.get("p90_seconds"))
     return rows
+
+
+def _empty_total() -> dict[str, Any]:
+    return {"key": "all", **dict.fromkeys((*REQUEST_COUNTS, "decided_by_engine"), 0)}
 
 
 def _suppress_requests(rows: list[dict[str, Any]], k: int) -> None:

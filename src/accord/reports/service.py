@@ -193,11 +193,11 @@ def _entry_public(entry: bytes) -> dict[str, Any]:
 def current_alerts(session: Session) -> list[dict[str, Any]]:
     """The equity alerts of the last year, from the unsuppressed figures (committee dashboard)."""
     now = node_of(session).clock.now()
-    period = period_of(None, None, now)
-    (total,) = figures.request_counts(session, period, None) or [_EMPTY]
+    with figures.request_facts(session, period_of(None, None, now)) as facts:
+        counted = figures.request_counts(facts, session, ALERT_GROUPINGS)
+    total = counted["all"][0] if counted["all"] else _EMPTY
     breakdowns: dict[str, list[dict[str, Any]]] = {
-        grouping: _labelled(session, grouping, figures.request_counts(session, period, grouping))
-        for grouping in ALERT_GROUPINGS
+        g: _labelled(session, g, counted[g]) for g in ALERT_GROUPINGS
     }
     return equity_alerts(total, breakdowns, thresholds(session))
 

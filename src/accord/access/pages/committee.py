@@ -16,6 +16,7 @@ from accord.access.pages.requester import show_request
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.node import node_of
+from accord.reports import service as reports
 from accord.web.deps import SessionDep
 from accord.web.pages import render
 from accord.web.security import require
@@ -39,7 +40,11 @@ def queue(request: Request, session: SessionDep, principal: Reviewer) -> HTMLRes
     return render(
         request,
         "access/reviews.html",
-        {"items": items, "overdue": [documents.duty_out(d, now) for d in overdue]},
+        {
+            "items": items,
+            "overdue": [documents.duty_out(d, now) for d in overdue],
+            "equity_alerts": reports.current_alerts(session),
+        },
     )
 
 
