@@ -98,6 +98,7 @@ def settings(
             OidcProvider(id="inst", name="Example University", client_id="accord-test", **common),
             OidcProvider(id="short", name="Short", client_id="accord-short", **common),
             OidcProvider(id="forged", name="Forged", issuer=forged.url, client_id="accord-forged"),
+            OidcProvider(id="down", name="Down", issuer="http://127.0.0.1:9", client_id="x"),
         ],
     )
 
@@ -432,3 +433,10 @@ def test_idp_sign_in_still_needs_the_second_step_for_required_roles(
     assert "accord_session" not in client.cookies
     assert "Set up two-step sign-in" in client.get("/sign-in/second-step").text
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_unreachable_provider_is_a_clear_error(client: TestClient) -> None:
+    response = client.get("/sign-in/oidc/down", follow_redirects=False)
+    assert response.status_code == 503
+    assert "Down cannot be reached" in response.text
+    assert "accord_signin" not in response.cookies
