@@ -30,6 +30,12 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# axe-core (accessibility checks in the browser tests), from the npm registry at install time.
+if command -v npm >/dev/null && [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
+  say "installing axe-core for the accessibility tests"
+  npm install --silent --prefix .cache/axe axe-core@4.11.0 >/dev/null
+fi
+
 # node's oidc-provider is the real OpenID Provider of the sign-in tests (tests/identity/oidc).
 if command -v npm >/dev/null; then
   if [ ! -f .cache/oidc/node_modules/oidc-provider/package.json ]; then
