@@ -13,16 +13,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord.db import Base, UTCDateTime
+
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
+"""Entry numbers: on SQLite ``INTEGER PRIMARY KEY``, the rowid itself (migration ledger_0004)."""
 
 
 class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=False)
     event_type: Mapped[str] = mapped_column(String(100), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     entry: Mapped[bytes] = mapped_column(LargeBinary)
@@ -38,7 +41,7 @@ class LedgerRecord(Base):
 
     __tablename__ = "ledger_records"
 
-    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=False)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
