@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,13 +26,14 @@ from accord.catalog import service as catalog
 from accord.catalog.manifest import manifest_files, verify_manifest
 from accord.catalog.models import DatasetVersion, VersionState
 from accord.errors import Conflict, Forbidden, NodeUnavailable, NotFound, VerificationFailed
-from accord.federation import calls, peers
+from accord.federation import calls, peer_keys, peers
 from accord.federation.calls import Caller
 from accord.federation.models import Mirror, MirrorFile, Peer
 from accord.federation.placement import copy_refusal
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.ledger.keyring import Keyring
 from accord.node import NodeContext, node_of
 from accord.storage.blobs import BlobInfo, BlobStore, blob_store_of
 
@@ -107,7 +109,8 @@ def create_mirror(session: Session, actor: Principal, peer_id: str, dataset_id: 
     if offered["tier"] != "open":
         raise Forbidden(f"{dataset_id} is not open", code="federation.not-mirrorable")
     _check_placement(node.identity.jurisdiction, rules)
-    document = _verified_manifest(peer, offered)
+    history = peer_keys.accept_history(session, peer, peers.fetch_descriptor(peer.base_url))
+    document = _verified_manifest(peer, offered, history)
     if session.scalars(select(Mirror).where(Mirror.pid == offered["pid"])).first():
         raise Conflict(f"{offered['pid']} is mirrored already", code="federation.mirror-exists")
     mirror = Mirror(
@@ -175,16 +178,38 @@ def _check_placement(jurisdiction: str, rules: Rules) -> None:
         )
 
 
-def _verified_manifest(peer: Peer, offered: dict[str, Any]) -> dict[str, Any]:
+def _verified_manifest(peer: Peer, offered: dict[str, Any], history: Keyring) -> dict[str, Any]:
+    """The offered manifest, signed by the peer's key of its publication time (decision 1311)."""
     canonical = str(offered["manifest"]).encode()
-    verify_manifest(peers.public_key_of(peer), canonical, str(offered["manifest_signature"]))
     document: dict[str, Any] = json.loads(canonical)
+    _verify_with_history(history, canonical, str(offered["manifest_signature"]), document)
     if document.get("node") != peer.node_id or document.get("pid") != offered["pid"]:
         raise VerificationFailed(
             "the manifest is not the home node's manifest of this version",
             code="federation.manifest-mismatch",
         )
     return document
+
+
+def _verify_with_history(
+    history: Keyring, canonical: bytes, signature: str, document: dict[str, Any]
+) -> None:
+    try:
+        published = datetime.fromisoformat(str(document["published_at"]).replace("Z", "+00:00"))
+        candidates = history.around(published)
+    except (KeyError, ValueError):
+        candidates = [history.current]
+    failure: VerificationFailed | None = None
+    for key in candidates:
+        try:
+            verify_manifest(key.public_key, canonical, signature)
+            return
+        except VerificationFailed as error:
+            failure = error
+    raise failure or VerificationFailed(
+        "no key of the peer was valid when the version was published",
+        code="catalog.manifest-signature",
+    )
 
 
 def _copy_files(
