@@ -24,6 +24,7 @@ from accord.agreements.ontology import default_vocabulary
 from accord.agreements.validation import load_agreement
 from accord.cli.state import CliState, state_of
 from accord.errors import InvalidInput
+from accord.i18n.translate import N_
 
 agreements = typer.Typer(help="Write, publish and check data-use agreements", no_args_is_help=True)
 
@@ -61,7 +62,7 @@ def explain(
     if terms:
         _print_terms(state)
     elif source is None:
-        raise InvalidInput("name a file or an agreement to explain", hint="or pass --terms")
+        raise InvalidInput(N_("name a file or an agreement to explain"), hint=N_("or pass --terms"))
     elif _is_ref(source):
         agreement_id, number = _ref(source)
         page = state.client.get(f"/api/v1/agreements/{agreement_id}/versions/{number}/explanation")

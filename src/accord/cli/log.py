@@ -23,6 +23,7 @@ from rich.table import Table
 from accord.cli import federation
 from accord.cli.state import CliState, state_of
 from accord.errors import InvalidInput, VerificationFailed
+from accord.i18n.translate import N_
 from accord.ledger import merkle, rotation, service
 from accord.ledger.audit import AuditReport, LogSource, TrustedState, audit
 from accord.ledger.canonical import canonical_json
@@ -143,7 +144,7 @@ def prove(
     """Fetch an entry's inclusion proof and check it against the signed checkpoint."""
     state = state_of(ctx)
     if (seq is None) == (leaf_hash is None):
-        raise InvalidInput("give an entry number or --leaf-hash", code="ledger.proof-arguments")
+        raise InvalidInput(N_("give an entry number or --leaf-hash"), code="ledger.proof-arguments")
     params: dict[str, Any] = {"index": seq} if seq is not None else {"leaf_hash": leaf_hash}
     url = url or state.url
     if url:
