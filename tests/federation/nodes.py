@@ -6,6 +6,7 @@ node serves; everything between nodes goes over HTTP on loopback ports.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -193,5 +194,23 @@ def serve(live: LiveNode, node_id: str, jurisdiction: str) -> Node:
             session.commit()
     finally:
         node.engine.dispose()
-    live.start()
+    _start(live)
     return Node(live, node_id, secret, org.id)
+
+
+def _start(live: LiveNode, patience: float = 240) -> None:
+    """``live.start()``, waiting longer for a node still starting on a busy machine."""
+    try:
+        live.start()
+    except RuntimeError:
+        if live.process is None or live.process.poll() is not None:
+            raise
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{live.url}/readyz", timeout=5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        raise
