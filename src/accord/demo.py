@@ -19,6 +19,7 @@ from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
 from accord.node import NodeContext
 from accord.sandbox.demo import seed_sandbox
+from accord.reports.demo import seed_reports
 from accord.standards.demo import seed_standards
 
 MARKER = "demo-seeded"
@@ -34,7 +35,14 @@ class DemoContext:
 
 
 Seeder = Callable[[Session, Principal, DemoContext], None]
-SEEDERS: list[Seeder] = [seed_catalog, seed_deid, seed_standards, seed_sandbox, seed_access]
+SEEDERS: list[Seeder] = [
+    seed_catalog,
+    seed_deid,
+    seed_standards,
+    seed_sandbox,
+    seed_access,
+    seed_reports,
+]
 
 
 def seed(node: NodeContext) -> bool:

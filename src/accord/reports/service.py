@@ -37,8 +37,9 @@ def min_count() -> int:
 
 
 def period_of(start: date | None, end: date | None, now: datetime) -> Period:
-    """``[start, end)`` from calendar dates (``end`` exclusive); the last year by default."""
-    end_at = _midnight(end) if end else now
+    """``[start, end)`` from calendar dates (``end`` exclusive); by default the year up to and
+    including today."""
+    end_at = _midnight(end) if end else _midnight(now.date() + timedelta(days=1))
     start_at = _midnight(start) if start else end_at - DEFAULT_SPAN
     if start_at >= end_at:
         raise InvalidInput(
