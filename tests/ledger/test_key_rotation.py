@@ -16,7 +16,7 @@ from accord.cli.main import app as cli
 from accord.errors import Forbidden, InvalidInput
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, RoleGrant, local_operator
-from accord.keys import RETIRED_DIR, fingerprint
+from accord.keys import NEXT_SIGNING_KEY_FILE, RETIRED_DIR, fingerprint, new_signing_key
 from accord.ledger import rotation, service
 from accord.ledger.audit import AuditReport, audit
 from accord.ledger.checkpoint import Checkpoint, CheckpointError, sign_checkpoint
@@ -197,3 +197,24 @@ def test_notes_signed_by_unknown_keys_are_refused(node: NodeContext) -> None:
     note = sign_checkpoint(Checkpoint(service.log_origin(node), 1, b"\x00" * 32), stranger)
     with pytest.raises(NoteError):
         open_checkpoint_with(note, history, service.log_origin(node))
+
+
+def test_a_key_left_by_a_rotation_that_never_committed_is_discarded(node: NodeContext) -> None:
+    fill(node, 3)
+    stray = new_signing_key(node.settings.keys_dir)
+    done = rotation.rotate(node, local_operator())
+    assert done.new.fingerprint != fingerprint(stray.public_key())
+    assert fingerprint(node.signing_key.public_key()) == done.new.fingerprint
+    assert not (node.settings.keys_dir / NEXT_SIGNING_KEY_FILE).exists()
+
+
+def test_a_rotation_committed_but_not_moved_into_place_is_finished(node: NodeContext) -> None:
+    fill(node, 3)
+    pending = new_signing_key(node.settings.keys_dir)
+    with node.session() as s:
+        rotation._record(s, local_operator(), pending.public_key())
+        s.commit()
+    rotation._finish_interrupted(node)
+    assert fingerprint(node.signing_key.public_key()) == fingerprint(pending.public_key())
+    fill(node, 3)
+    assert db_audit(node).ok

@@ -11,7 +11,8 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -56,7 +57,7 @@ def rotate(node: NodeContext, actor: Principal) -> Rotation:
             f"this needs the permission {Permission.NODE_ADMIN.value}", code="forbidden"
         )
     keys_dir = node.settings.keys_dir
-    promote_next_key(keys_dir)  # finishes a rotation that stopped after its commit
+    _finish_interrupted(node)
     new_private = new_signing_key(keys_dir)
     try:
         with node.session() as session:
@@ -67,6 +68,23 @@ def rotate(node: NodeContext, actor: Principal) -> Rotation:
         raise
     promote_next_key(keys_dir)
     return rotation
+
+
+def _finish_interrupted(node: NodeContext) -> None:
+    """A pending key file left by a rotation that stopped: promote it if the rotation was
+    committed (the key table names it current), else discard it."""
+    pending = node.settings.keys_dir / NEXT_SIGNING_KEY_FILE
+    if not pending.exists():
+        return
+    key = serialization.load_pem_private_key(pending.read_bytes(), None)
+    with node.session(readonly=True) as session:
+        current = session.scalar(
+            select(LedgerKey.fingerprint).where(LedgerKey.until_size.is_(None))
+        )
+    if isinstance(key, Ed25519PrivateKey) and current == fingerprint(key.public_key()):
+        promote_next_key(node.settings.keys_dir)
+    else:
+        pending.unlink()
 
 
 def _record(session: Session, actor: Principal, new_public: Ed25519PublicKey) -> Rotation:
