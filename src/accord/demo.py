@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from accord.access.demo import seed_access
 from accord.catalog.demo import seed_catalog
 from accord.deid.demo import seed_deid
+from accord.governance.demo import seed_governance
 from accord.identity import schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
@@ -42,6 +43,7 @@ SEEDERS: list[Seeder] = [
     seed_sandbox,
     seed_access,
     seed_reports,
+    seed_governance,
 ]
 
 

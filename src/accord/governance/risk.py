@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from accord import ledger
 from accord.catalog import service as catalog
 from accord.catalog.models import DatasetVersion
-from accord.errors import FieldError, Forbidden, InvalidInput, NotFound
+from accord.errors import FieldError, Forbidden, InvalidInput
 from accord.governance import policies
 from accord.governance.assessment import Assessment, Choice
 from accord.governance.models import RiskAssessment
@@ -96,15 +96,6 @@ def history(
         .order_by(RiskAssessment.number.desc())
     )
     return version, list(session.scalars(stmt))
-
-
-def get_assessment(session: Session, assessment_id: str) -> RiskAssessment:
-    found = session.get(RiskAssessment, assessment_id) if len(assessment_id) <= 40 else None
-    if found is None:
-        raise NotFound(
-            f"no risk assessment {assessment_id[:60]!r}", code="governance.assessment-not-found"
-        )
-    return found
 
 
 @dataclass(frozen=True)
