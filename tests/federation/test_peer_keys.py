@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -63,12 +64,12 @@ def rotated(node: NodeContext) -> tuple[NodeContext, Peer, rotation.Rotation]:
 
 
 def test_the_peer_moves_to_the_new_key_and_old_and_new_checkpoints_open(
-    rotated: tuple[NodeContext, Peer, rotation.Rotation],
+    rotated: tuple[NodeContext, Peer, rotation.Rotation], client: TestClient
 ) -> None:
     node, peer, done = rotated
     with node.session() as s:
         s.add(peer)
-        history = accept_history(s, peer, descriptor(s))
+        history = accept_history(s, peer, descriptor(s), client)
         s.commit()
         assert (peer.fingerprint, peer.public_key) == (done.new.fingerprint, done.new.key_b64)
         assert peer.log_key == service.verifier(node).vkey()
@@ -87,16 +88,36 @@ def test_the_peer_moves_to_the_new_key_and_old_and_new_checkpoints_open(
 
 
 def test_a_second_look_changes_nothing(
-    rotated: tuple[NodeContext, Peer, rotation.Rotation],
+    rotated: tuple[NodeContext, Peer, rotation.Rotation], client: TestClient
 ) -> None:
     node, peer, _ = rotated
     with node.session() as s:
         s.add(peer)
-        accept_history(s, peer, descriptor(s))
+        accept_history(s, peer, descriptor(s), client)
         s.commit()
         size = service.tree_size(s)
-        accept_history(s, peer, descriptor(s))
+        accept_history(s, peer, descriptor(s))  # nothing new: the log is not asked again
         assert service.tree_size(s) == size
+
+
+def test_a_rotation_not_proved_in_the_peers_log_is_refused(
+    rotated: tuple[NodeContext, Peer, rotation.Rotation], client: TestClient
+) -> None:
+    node, peer, done = rotated
+    with node.session() as s:
+        s.add(peer)
+        s.flush()
+        shown = descriptor(s)
+        with pytest.raises(VerificationFailed, match="not proved in the log"):
+            accept_history(s, peer, shown)  # the peer's log does not answer
+        moved = copy.deepcopy(shown)
+        moved["keys"][-1]["rotation"]["seq"] = done.seq - 1
+        moved["keys"][0]["until_size"] -= 1
+        moved["keys"][-1]["from_size"] -= 1
+        with pytest.raises(VerificationFailed):
+            accept_history(s, peer, moved, client)  # claims the rotation one entry earlier
+        assert peer.public_key == done.old.key_b64
+        s.rollback()
 
 
 def forged_key(items: list[dict[str, Any]]) -> None:

@@ -12,21 +12,29 @@ from __future__ import annotations
 
 import base64
 import time
+from contextlib import nullcontext
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord import ledger
 from accord.errors import AccordError, VerificationFailed
+from accord.federation import calls
 from accord.federation.models import Peer
-from accord.ledger.checkpoint import Checkpoint, CheckpointError
+from accord.ledger import merkle
+from accord.ledger.canonical import canonical_json
+from accord.ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
 from accord.ledger.keyring import (
     KeyHistoryError,
     Keyring,
+    NodeKey,
+    check_rotation_entry,
     keyring_from_json,
     open_checkpoint_with,
+    transitions,
     verify_rotation,
 )
 from accord.ledger.note import NoteError, Verifier
@@ -51,10 +59,24 @@ def trusted_history(peer: Peer, descriptor: dict[str, Any]) -> Keyring:
     return Keyring(history.keys[start:])
 
 
-def accept_history(session: Session, peer: Peer, descriptor: dict[str, Any]) -> Keyring:
-    """Verify the descriptor's key history and move the peer to its newest key (logged)."""
+def accept_history(
+    session: Session,
+    peer: Peer,
+    descriptor: dict[str, Any],
+    http: httpx.Client | None = None,
+) -> Keyring:
+    """Verify the descriptor's key history and move the peer to its newest key (logged).
+
+    Each rotation this node has not seen is also checked in the peer's log: the rotation entry
+    names the new key and is included in the checkpoint the old key signed last (``http``
+    reaches the peer; by default a client for its base URL)."""
     try:
         history = trusted_history(peer, descriptor)
+        if history.current.key_b64 != peer.public_key:
+            own = httpx.Client(base_url=peer.base_url, timeout=calls.TIMEOUT)
+            with nullcontext(http) if http else own as client:
+                for seq, old, new in transitions(history):
+                    check_rotation_in_log(client, peer, seq, old, new)
     except KeyHistoryError as exc:
         raise VerificationFailed(
             f"{peer.node_id}'s key history does not verify: {exc}",
@@ -91,6 +113,30 @@ def open_peer_checkpoint(note: str, peer: Peer, history: Keyring) -> Checkpoint:
             f"{peer.node_id}'s checkpoint does not verify with its log keys: {exc}",
             code="federation.bad-checkpoint",
         ) from exc
+
+
+def check_rotation_in_log(
+    http: httpx.Client, peer: Peer, seq: int, old: NodeKey, new: NodeKey
+) -> None:
+    """Raise ``KeyHistoryError`` unless entry ``seq`` of the peer's log is the rotation from
+    ``old`` to ``new``, proved included in the checkpoint of ``old``'s last size that ``old``
+    signed."""
+    size = old.until_size or 0
+    try:
+        proof = http.get(
+            "/api/v1/log/proofs/inclusion", params={"index": seq, "tree_size": size}
+        ).json()
+        entry = canonical_json(http.get(f"/api/v1/log/entries/{seq}").json()["entry"])
+        checkpoint = open_checkpoint(proof["checkpoint"], Verifier(peer.log_origin, old.public_key))
+        hashes = [base64.b64decode(h) for h in proof["proof"]]
+        if checkpoint.size != size:
+            raise KeyHistoryError(f"the old key's last checkpoint is not of {size} entries")
+        merkle.verify_inclusion(seq, size, merkle.leaf_hash(entry), hashes, checkpoint.root_hash)
+    except (httpx.HTTPError, ValueError, KeyError, TypeError, NoteError, merkle.ProofError) as exc:
+        raise KeyHistoryError(f"the rotation entry {seq} is not proved in the log: {exc}") from exc
+    problem = check_rotation_entry(entry, seq, old, new)
+    if problem:
+        raise KeyHistoryError(problem)
 
 
 def refresh_for_keyid(session: Session, keyid: str) -> Peer | None:
