@@ -440,3 +440,12 @@ def test_unreachable_provider_is_a_clear_error(client: TestClient) -> None:
     assert response.status_code == 503
     assert "Down cannot be reached" in response.text
     assert "accord_signin" not in response.cookies
+
+
+def test_sign_in_starts_are_limited_per_address(settings: Settings, client: TestClient) -> None:
+    settings.signin_per_address = 2
+    start(client)
+    start(client)
+    response = client.get("/sign-in/oidc/inst", follow_redirects=False)
+    assert response.status_code == 429
+    assert "too many sign-in attempts" in response.text

@@ -59,8 +59,11 @@ def oidc_start(
             provider,
             redirect_uri=_redirect_uri(node, provider),
             next_url=safe_next(next),
+            client=request.client.host if request.client else "unknown",
+            policy=_policy(node.settings),
         )
     except AccordError as error:
+        session.commit()  # keep the attempt counters
         return sign_in_form(
             request, node.settings, next_url=next, error=error.message, status_code=error.status
         )
@@ -119,6 +122,7 @@ def oidc_callback(
 
 @router.post("/account/identities")
 def link_identity(
+    request: Request,
     session: SessionDep,
     node: NodeDep,
     principal: SignedIn,
@@ -132,6 +136,8 @@ def link_identity(
         redirect_uri=_redirect_uri(node, chosen),
         next_url="/account/totp",
         link_to=principal.user_id,
+        client=request.client.host if request.client else "unknown",
+        policy=_policy(node.settings),
     )
     session.commit()
     return _to_provider(url, secret, node.settings)

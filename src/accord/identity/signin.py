@@ -29,6 +29,7 @@ FLOW_COOKIE = "accord_signin"
 FLOW_LIFETIME = timedelta(minutes=10)
 OIDC = "oidc"
 SECOND_STEP = "second-step"
+DEFAULT_POLICY = SignInPolicy()
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,23 @@ def start_oidc(
     redirect_uri: str,
     next_url: str,
     link_to: str | None = None,
+    client: str = "unknown",
+    policy: SignInPolicy = DEFAULT_POLICY,
 ) -> tuple[str, str]:
-    """Begin a sign-in (or, with ``link_to``, a link) at ``provider``: (flow secret, IdP URL)."""
+    """Begin a sign-in (or, with ``link_to``, a link) at ``provider``: (flow secret, IdP URL).
+
+    Starts count towards the per-address sign-in limit of password sign-in, so that nobody can
+    fill the flow table or make the node hammer an IdP."""
+    now = _now(session)
+    limit = Limit(policy.per_address, timedelta(minutes=5))
+    if wait := DatabaseLimiter(session).hit(f"signin-address:{client}", limit, now):
+        raise RateLimited(
+            "too many sign-in attempts from your address",
+            code="identity.locked-out",
+            hint=f"try again in {wait} s",
+            extra={"retry_after": wait},
+        )
+    session.execute(delete(SignInFlow).where(SignInFlow.expires_at <= now))
     metadata = oidc.discover(provider)
     request = oidc.authorization_request(provider, metadata, redirect_uri)
     secret = _new_flow(
