@@ -25,6 +25,7 @@ from accord.catalog.models import DatasetVersion, VersionState
 from accord.catalog.search import FACETS, SearchQuery, Sort, decode_cursor, search
 from accord.errors import AccordError
 from accord.governance import risk
+from accord.i18n.translate import N_
 from accord.identity import service as identity
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
@@ -37,12 +38,12 @@ router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_SIZE = 20
 FACET_TITLES = {
-    "tier": "Access tier",
-    "licence": "Licence",
-    "subject": "Subject",
-    "country": "Country of origin",
-    "organisation": "Organisation",
-    "year": "Year",
+    "tier": N_("Access tier"),
+    "licence": N_("Licence"),
+    "subject": N_("Subject"),
+    "country": N_("Country of origin"),
+    "organisation": N_("Organisation"),
+    "year": N_("Year"),
 }
 LICENCE_SUGGESTIONS = ("CC-BY-4.0", "CC0-1.0", "CC-BY-NC-4.0", "CC-BY-SA-4.0", "ODbL-1.0", "MIT")
 

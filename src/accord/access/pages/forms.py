@@ -11,17 +11,23 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from accord.errors import AccordError
+from accord.i18n.translate import N_
 
 T = TypeVar("T", bound=BaseModel)
 _SPLIT = re.compile(r"[\s,;]+")
 
 PURPOSES = (
-    ("GRU", "General research use"),
-    ("HMB", "Health, medical or biomedical research"),
-    ("DS", "Research on specific diseases"),
-    ("POA", "Population origins or ancestry research"),
+    ("GRU", N_("General research use")),
+    ("HMB", N_("Health, medical or biomedical research")),
+    ("DS", N_("Research on specific diseases")),
+    ("POA", N_("Population origins or ancestry research")),
 )
-DURATIONS = (("P3M", "3 months"), ("P6M", "6 months"), ("P1Y", "1 year"), ("P2Y", "2 years"))
+DURATIONS = (
+    ("P3M", N_("3 months")),
+    ("P6M", N_("6 months")),
+    ("P1Y", N_("1 year")),
+    ("P2Y", N_("2 years")),
+)
 
 
 def codes(text: str) -> list[str]:
