@@ -70,7 +70,7 @@ def receive_request(session: Session, caller: Caller, token: str, data: RequestC
 
 def visiting_account(session: Session, vouched: Vouched) -> User:
     """The local account of a peer's researcher, created on their first request; its
-    accreditations gain those the passport vouches for (with their expiry)."""
+    accreditations from its home node are those this passport vouches for (with their expiry)."""
     visitor = session.scalars(
         select(Visitor).where(
             Visitor.peer_id == vouched.peer_id, Visitor.subject == vouched.subject
@@ -87,7 +87,7 @@ def visiting_account(session: Session, vouched: Vouched) -> User:
         )
     else:
         user = identity.get_user(session, visitor.user_id)
-    _add_accreditations(session, operator, user, vouched)
+    _sync_accreditations(session, operator, user, vouched)
     return user
 
 
@@ -191,19 +191,26 @@ def _organisation(session: Session, operator: Principal, vouched: Vouched) -> st
     return identity.create_organisation(session, operator, data).id
 
 
-def _add_accreditations(
+def _sync_accreditations(
     session: Session, operator: Principal, user: User, vouched: Vouched
 ) -> None:
-    held = {
-        (a.kind, a.expires_on)
-        for a in identity.accreditations_of(session, user.id)
-        if a.issuer == vouched.peer_id
-    }
+    """The accreditations of the visiting account that come from its home node are exactly
+    those this passport vouches for and this node recognises: others are withdrawn."""
     today = node_of(session).clock.now().date()
-    for kind, expires in vouched.accreditations:
-        until = (expires - timedelta(seconds=1)).date()
-        if (kind, until) in held or until <= today:
+    wanted = {
+        (kind, (expires - timedelta(seconds=1)).date()) for kind, expires in vouched.accreditations
+    }
+    wanted = {(kind, until) for kind, until in wanted if until > today}
+    for held in identity.accreditations_of(session, user.id):
+        if held.issuer != vouched.peer_id:
             continue
+        if (held.kind, held.expires_on) in wanted:
+            wanted.discard((held.kind, held.expires_on))
+        else:
+            identity.withdraw_accreditation(
+                session, operator, held.id, "no longer vouched for by the home node"
+            )
+    for kind, until in sorted(wanted):
         identity.add_accreditation(
             session,
             operator,

@@ -19,6 +19,7 @@ from accord.errors import (
     RateLimited,
     Unauthenticated,
 )
+from accord.i18n.translate import N_
 from accord.identity import schemas
 from accord.identity.models import (
     Accreditation,
@@ -325,6 +326,27 @@ def add_accreditation(
     return accreditation
 
 
+def withdraw_accreditation(
+    session: Session, actor: Principal, accreditation_id: str, reason: str
+) -> None:
+    """End an accreditation now, with the reason (logged); it no longer counts anywhere."""
+    accreditation = session.get(Accreditation, accreditation_id)
+    if accreditation is None:
+        raise NotFound(
+            f"no accreditation {accreditation_id!r}", code="identity.accreditation-not-found"
+        )
+    session.delete(accreditation)
+    ledger.append(
+        session,
+        ledger.Event(
+            "identity.accreditation.withdrawn",
+            subjects={"actor": actor.user_id, "user": accreditation.user_id},
+            public={"accreditation": accreditation.id, "kind": accreditation.kind},
+            record={"reason": reason},
+        ),
+    )
+
+
 def accreditations_of(session: Session, user_id: str) -> Sequence[Accreditation]:
     return session.scalars(
         select(Accreditation).where(Accreditation.user_id == user_id).order_by(Accreditation.id)
@@ -387,12 +409,12 @@ def _check_password(session: Session, email: str, password: str) -> User:
     user = session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise Unauthenticated(
-            "wrong email or password",
+            N_("wrong email or password"),
             code="identity.bad-credentials",
-            hint="check both and try again",
+            hint=N_("check both and try again"),
         )
     if user.status != "active":
-        raise Forbidden("this account is suspended", code="identity.suspended")
+        raise Forbidden(N_("this account is suspended"), code="identity.suspended")
     return user
 
 
