@@ -44,3 +44,14 @@ def test_error_pages_escape_the_message_they_translate(client: TestClient) -> No
     page = client.get("/datasets/<b>x</b>", headers={**HTML, "Accept-Language": "fr"})
     assert page.status_code == 404
     assert "<b>x</b>" not in page.text
+
+
+def test_sign_in_errors_are_translated(client: TestClient) -> None:
+    form = client.get("/sign-in", headers={**HTML, "Accept-Language": "pt-BR"})
+    token = form.text.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post(
+        "/sign-in",
+        headers={**HTML, "Accept-Language": "pt-BR"},
+        data={"email": "nobody@example.org", "password": "x" * 12, "csrf_token": token},
+    )
+    assert "e-mail ou senha incorretos" in answer.text
