@@ -19,8 +19,8 @@ from accord.identity import schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
 from accord.node import NodeContext
-from accord.sandbox.demo import seed_sandbox
 from accord.reports.demo import seed_reports
+from accord.sandbox.demo import seed_sandbox
 from accord.standards.demo import seed_standards
 
 MARKER = "demo-seeded"

@@ -97,8 +97,12 @@ def to_html(document: Mapping[str, Any]) -> str:
     return template.render(report=document, charts=chart_markup(document))
 
 
-def chart_markup(document: Mapping[str, Any]) -> list[Markup]:
-    return [Markup(svg(chart)) for chart in report_charts(document)]  # noqa: S704 (escaped in svg)
+def chart_markup(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each chart's title (shown as the figure's caption) and its SVG (escaped in ``svg``)."""
+    return [
+        {"title": chart.title, "svg": Markup(svg(chart))}  # noqa: S704
+        for chart in report_charts(document)
+    ]
 
 
 def to_pdf(document: Mapping[str, Any]) -> bytes:
