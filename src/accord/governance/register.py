@@ -170,14 +170,15 @@ class Entry:
 def entries(session: Session, *, include_past: bool = True) -> list[Entry]:
     """Every seat (past ones too), then role holders the register has no seat for."""
     seats = session.scalars(select(Membership).order_by(Membership.body, Membership.id)).all()
-    users = {u.id: u for u in session.scalars(select(User))}
+    holders = session.scalars(
+        select(RoleAssignment).where(RoleAssignment.role.in_([Role.COMMITTEE, Role.REVIEWER]))
+    ).all()
+    wanted = {row.user_id for row in seats} | {held.user_id for held in holders}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))}
     found = [
         _entry(row, users[row.user_id]) for row in seats if include_past or row.ended_at is None
     ]
     seated = {row.role_assignment_id for row in seats if row.ended_at is None}
-    holders = session.scalars(
-        select(RoleAssignment).where(RoleAssignment.role.in_([Role.COMMITTEE, Role.REVIEWER]))
-    ).all()
     for held in holders:
         if held.id not in seated and users[held.user_id].status == "active":
             found.append(_undeclared(held, users[held.user_id]))
