@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.reports.conftest import PERIOD, History
+from tests.reports.test_pages import check_reports_page_and_committee_alerts
+from tests.reports.test_public import check_public_figures_and_the_signed_report
 
 
 def full(history: History, kind: str = "transparency") -> dict[str, Any]:
@@ -101,18 +103,17 @@ def test_seeded_history(history: History) -> None:
         _figures_reconcile_with_the_log,
     ):
         check(report, history)
+    check_public_figures_and_the_signed_report(history)
+    check_reports_page_and_committee_alerts(history)  # sets the alert thresholds low
     _equity_alerts_follow_the_thresholds(report, history)
 
 
 def _equity_alerts_follow_the_thresholds(report: dict[str, Any], history: History) -> None:
-    world = history.world
-    assert report["sections"]["alerts"] == []
-    response = world.client.put(
-        "/api/v1/reports/alert-thresholds",
-        headers=world.admin.headers,
-        json={"ratio": 1.0, "min_requests": 3, "small_actor_requests": 5},
-    )
-    assert response.status_code == 200, response.text
+    assert report["sections"]["alerts"] == [], "none with the default thresholds"
+    thresholds = history.world.client.get(
+        "/api/v1/reports/alert-thresholds", headers=history.auditor.headers
+    ).json()
+    assert thresholds == {"ratio": 1.0, "min_requests": 3, "small_actor_requests": 5}
     alerts = full(history, "equity")["sections"]["alerts"]
     assert {(a["grouping"], a["key"]) for a in alerts} == {
         ("region", "Americas"),

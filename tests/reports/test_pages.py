@@ -1,5 +1,6 @@
-"""The public reports page (charts as inline SVG with a title and a description, tables of the
-same figures, a form that works without script) and the equity alerts on the committee's queue."""
+"""Called from test_figures.py on its seeded history. The public reports page (charts as inline
+SVG with a title and a description, tables of the same figures, a form that works without
+script) and the equity alerts on the committee's queue."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from tests.reports.conftest import PERIOD, History
 
 
-def test_reports_page_and_committee_alerts(history: History) -> None:
+def check_reports_page_and_committee_alerts(history: History) -> None:
     world = history.world
     client = world.client
     page = client.get("/reports", params={"kind": "transparency", **PERIOD})

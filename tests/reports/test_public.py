@@ -1,5 +1,6 @@
-"""Public reports hide small counts (the sandbox's threshold, 10 by default); a signed
-transparency report verifies against the node's key and log, and a changed byte fails."""
+"""Called from test_figures.py on its seeded history. Public reports hide small counts (the
+sandbox's threshold, 10 by default); a signed transparency report verifies against the node's
+key and log, and a changed byte fails."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ def rows_by_key(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {row["key"]: row for row in rows}
 
 
-def test_public_figures_and_the_signed_report(history: History) -> None:
+def check_public_figures_and_the_signed_report(history: History) -> None:
     client = history.world.client
     response = client.get("/api/v1/reports/transparency", params=PERIOD)
     assert response.status_code == 200, response.text
