@@ -45,7 +45,7 @@ def pattern(path: str) -> str:
 
 
 def signed_in_client(base: str, email: str, password: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30, headers={"Accept": "text/html"})
+    client = httpx.Client(base_url=base, timeout=60, headers={"Accept": "text/html"})
     form = client.get("/sign-in").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     assert token, "no CSRF token on the sign-in page"

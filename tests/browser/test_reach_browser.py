@@ -40,7 +40,11 @@ def demo_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNode]:
 
 @pytest.fixture(scope="module")
 def clients(demo_node: LiveNode) -> Iterator[dict[str, httpx.Client]]:
-    made = {"anonymous": httpx.Client(base_url=demo_node.url, headers={"Accept": "text/html"})}
+    made = {
+        "anonymous": httpx.Client(
+            base_url=demo_node.url, timeout=60, headers={"Accept": "text/html"}
+        )
+    }
     for who in PEOPLE:
         email = demo_node.admin_email if who == "admin" else f"{who}@demo.accord.example"
         password = demo_node.admin_password if who == "admin" else DEMO_PASSWORD
