@@ -89,7 +89,7 @@ def test_consultation_life_on_the_injected_clock(
         assert policies.in_force(s, policies.PolicyKind.COMMITTEE_TERMS, clock.now()) is None
 
     clock.advance(timedelta(days=10))
-    listed = client.get("/api/v1/policies").json()
+    listed = client.get("/api/v1/policies").json()["items"]
     assert [(p["kind"], p["number"], p["status"]) for p in listed] == [
         ("committee-terms", 1, "in-force")
     ]
@@ -126,8 +126,15 @@ def test_a_new_version_supersedes_and_rejection_keeps_the_old(
         headers=governed.admin.headers,
     ).json()
     assert rejected["policy"]["status"] == "rejected"
-    statuses = {p["number"]: p["status"] for p in client.get("/api/v1/policies").json()}
+    statuses = {p["number"]: p["status"] for p in client.get("/api/v1/policies").json()["items"]}
     assert statuses == {1: "in-force", 2: "rejected"}
+    first_page = client.get("/api/v1/policies", params={"limit": 1})
+    assert [p["number"] for p in first_page.json()["items"]] == [1]
+    assert 'rel="next"' in first_page.headers["link"]
+    rest = client.get(
+        "/api/v1/policies", params={"limit": 1, "cursor": first_page.json()["next_cursor"]}
+    ).json()
+    assert [p["number"] for p in rest["items"]] == [2] and rest["next_cursor"] is None
 
 
 def test_adopted_risk_rules_change_recommendations(

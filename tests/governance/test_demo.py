@@ -28,5 +28,5 @@ def test_demo_governance(
         f"/api/v1/datasets/{governed.dataset_id}/versions/1/risk-assessments"
     ).json()
     assert assessed[0]["recommendation"]["tier"] == "controlled"
-    assert [p["status"] for p in client.get("/api/v1/policies").json()] == ["consultation"]
+    assert [p["status"] for p in client.get("/api/v1/policies").json()["items"]] == ["consultation"]
     assert "governance.consultation.opened" in event_types(node)

@@ -120,10 +120,11 @@ def _assessment_text(a: dict[str, Any]) -> str:
 def policy_list(ctx: typer.Context) -> None:
     """Every version of the node's policies and where each stands."""
     state = state_of(ctx)
-    items = state.client.get("/api/v1/policies")
+    answer = state.client.get("/api/v1/policies", params={"limit": 200})
     if state.json:
-        state.emit(items)
+        state.emit(answer)
         return
+    items = answer["items"]
     table = Table("policy", "version", "title", "status", "effective", "consultation")
     for p in items:
         table.add_row(

@@ -25,7 +25,9 @@ from accord.governance.rules import rules_json
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.node import NodeContext
+from accord.paging import Page
 from accord.web.deps import NodeDep, SessionDep
+from accord.web.links import paged
 from accord.web.security import require
 
 router = APIRouter(prefix="/api/v1", tags=["governance"])
@@ -121,14 +123,19 @@ def create_assessment(
 # --- policies and consultations ------------------------------------------------------------
 
 
-@router.get("/policies", response_model=list[schemas.PolicyOut])
+@router.get("/policies", response_model=Page[schemas.PolicyOut])
 def list_policies(
     session: SessionDep,
+    response: Response,
     _: Public,
     kind: Annotated[policies.PolicyKind | None, Query()] = None,
-) -> list[schemas.PolicyOut]:
-    """Every version of the node's policies and where each stands."""
-    return [documents.policy_out(session, p) for p in policies.list_policies(session, kind)]
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=60)] = None,
+) -> Page[schemas.PolicyOut]:
+    """Every version of the node's policies, in the order proposed, and where each stands."""
+    rows, next_cursor = policies.page_policies(session, kind, limit=limit, cursor=cursor)
+    items = [documents.policy_out(session, p) for p in rows]
+    return paged(response, "/api/v1/policies", items, next_cursor, limit)
 
 
 @router.get("/policies/{kind}/{number}", response_model=schemas.PolicyDocument)

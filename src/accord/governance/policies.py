@@ -27,6 +27,7 @@ from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import has_prefix, new_id
 from accord.node import node_of
+from accord.paging import fetch_page
 
 MIN_CONSULTATION = timedelta(days=1)
 MAX_CONSULTATION = timedelta(days=366)
@@ -206,6 +207,16 @@ def list_policies(session: Session, kind: PolicyKind | None = None) -> Sequence[
     if kind is not None:
         stmt = stmt.where(Policy.kind == kind.value)
     return session.scalars(stmt).all()
+
+
+def page_policies(
+    session: Session, kind: PolicyKind | None, *, limit: int, cursor: str | None
+) -> tuple[Sequence[Policy], str | None]:
+    """Policy versions in the order they were proposed, a page at a time."""
+    stmt = select(Policy)
+    if kind is not None:
+        stmt = stmt.where(Policy.kind == kind.value)
+    return fetch_page(session, stmt, Policy.id, limit=limit, cursor=cursor)
 
 
 def get_policy(session: Session, kind: PolicyKind, number: int) -> Policy:
