@@ -33,10 +33,11 @@ def test_the_reader_sees_their_language_and_others_fall_back(
 
     arabic = client.get(url, headers={**HTML, "Accept-Language": "ar"}).text
     assert "<h1>مسح الملاريا المنزلي</h1>" in arabic
-    assert '<p lang="en">Survey of 1,200 households' in arabic  # no Arabic abstract: English
+    # no Arabic abstract: the English one, marked as English
+    assert '<p lang="en" dir="ltr">Survey of 1,200 households' in arabic
 
     spanish = client.get(url, headers={**HTML, "Accept-Language": "es"}).text
-    assert '<h1 lang="en">Household malaria survey, Kisumu 2021</h1>' in spanish
+    assert '<h1 lang="en" dir="ltr">Household malaria survey, Kisumu 2021</h1>' in spanish
 
 
 def test_a_search_in_any_language_finds_the_dataset(

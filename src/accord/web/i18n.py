@@ -113,11 +113,18 @@ def language_url(request: Any, code: str) -> str:
 
 
 def lang_attributes(tag: str | None) -> Markup:
-    """``lang``/``dir`` attributes for content in another language than the page."""
-    if not tag or supported(tag) == current_locale():
+    """``lang``/``dir`` attributes for content that may not be in the page's language.
+
+    Content in the reader's language needs none; content in another language says which (and
+    its direction); content of unknown language lets the browser find its direction.
+    """
+    code = supported(tag) if tag else None
+    if tag and code == current_locale():
         return Markup("")
-    rtl = language(supported(tag) or SOURCE).rtl if supported(tag) else False
-    return Markup(' lang="{}"{}').format(tag, Markup(' dir="rtl"') if rtl else "")
+    if not tag:
+        return Markup(' dir="auto"')
+    direction = ("rtl" if language(code).rtl else "ltr") if code else "auto"
+    return Markup(' lang="{}" dir="{}"').format(tag, direction)
 
 
 def _from_query(query: bytes) -> str | None:
