@@ -66,10 +66,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-SQLITE_MMAP_BYTES = 1 << 30
-SQLITE_CACHE_KIB = 8 * 1024
-
-
 def _ensure_sqlite_dir(url: str) -> None:
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
@@ -84,11 +80,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=60000")
-    # Read pages through a shared memory map (no read() call and copy per page; the operating
-    # system's cache is shared by every connection and process), and keep more pages per
-    # connection than the 2 MiB default (decision 0009).
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
-    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
