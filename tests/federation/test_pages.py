@@ -11,11 +11,12 @@ from fastapi import FastAPI
 
 from accord import ledger
 from accord.clock import SettableClock
-from accord.federation.models import Peer, Recognition, RemoteRecord
+from accord.federation.models import Recognition, RemoteRecord
 from accord.identity.permissions import Role
 from accord.node import NodeContext
 from tests.access.test_pages import HTML, Browser
 from tests.conftest import MakeAccount
+from tests.federation.rows import unreachable_peer
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 RECORD = "oai:far.example:far/ds_01FAR@v1"
@@ -26,23 +27,7 @@ def harvested(node: NodeContext, clock: SettableClock) -> None:
     """A peer (unreachable) with one harvested record and one recognised kind of visa."""
     now: datetime = clock.now()
     with node.session() as session:
-        session.add(
-            Peer(
-                id="peer_far",
-                node_id="far",
-                name="Far node",
-                jurisdiction="NZ",
-                base_url="http://127.0.0.1:9",
-                public_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                fingerprint="SHA256:far",
-                log_origin="far/log",
-                log_key="far/log+00000000+AAAA",
-                confirmed=True,
-                suspended=False,
-                added_by="operator",
-                added_at=now,
-            )
-        )
+        session.add(unreachable_peer(now))
         session.flush()
         session.add(Recognition(peer_id="peer_far", kind="country", added_by="op", added_at=now))
         session.add(

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from accord import ledger
 from accord.clock import SettableClock
-from accord.federation.models import Peer
 from accord.federation.scheduler import RETRY, Intervals, Scheduler, claim, hold_until
 from accord.node import NodeContext
+from tests.federation.rows import unreachable_peer
 
 
 def test_a_lease_is_taken_by_one_holder_until_it_expires(
@@ -44,23 +44,7 @@ def test_a_round_runs_what_is_due_and_retries_an_unreachable_peer(
     node: NodeContext, clock: SettableClock
 ) -> None:
     with node.session() as session:
-        session.add(
-            Peer(
-                id="peer_far",
-                node_id="far",
-                name="Far node",
-                jurisdiction="NZ",
-                base_url="http://127.0.0.1:9",
-                public_key="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                fingerprint="SHA256:far",
-                log_origin="far/log",
-                log_key="far/log+00000000+AAAA",
-                confirmed=True,
-                suspended=False,
-                added_by="operator",
-                added_at=clock.now(),
-            )
-        )
+        session.add(unreachable_peer(clock.now()))
         ledger.append(session, ledger.Event("federation.peer.added", public={"peer": "peer_far"}))
         session.commit()
     scheduler = Scheduler(node, intervals=Intervals(), holder="test")

@@ -110,3 +110,22 @@ def test_proposal_comment_and_late_comment_through_forms(
     page = researcher.get(consultation_path).text
     assert "Please count middle-income countries too." in page
     assert 'action="' + consultation_path + '/comments"' not in page  # closed: no form
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field", "hint"),
+    [
+        ("/governance/policies", {"kind": "house-rules", "title": "T", "content": "x"}, "kind",
+         "one of the listed policies"),
+        ("/governance/register", {"body": "parliament", "person": "usr_x"}, "body",
+         "committee or review-body"),
+    ],
+)  # fmt: skip
+def test_a_choice_outside_the_list_is_an_error_on_its_field(
+    app: FastAPI, governed: Governed, path: str, form: dict[str, str], field: str, hint: str
+) -> None:
+    admin, csrf = _as(app, governed.admin)
+    answer = admin.post(path, data={"csrf_token": csrf, **form})
+    assert answer.status_code == 422, answer.text
+    assert re.search(rf'aria-describedby="[^"]*{field}', answer.text), answer.text[-2000:]
+    assert hint in answer.text

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from enum import Enum
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -438,37 +439,53 @@ def _required(value: str, field: str) -> str:
     return value.strip() if field != "content" else value
 
 
+E = TypeVar("E", bound=Enum)
+
+
 def _kind(value: str) -> policies.PolicyKind:
-    try:
-        return policies.PolicyKind(value)
-    except ValueError:
-        raise InvalidInput(
-            "choose which policy changes",
-            code="governance.invalid-form",
-            errors=[FieldError("kind", "one of the listed policies")],
-        ) from None
+    return _choice(
+        policies.PolicyKind,
+        value,
+        "kind",
+        "choose which policy changes",
+        "one of the listed policies",
+    )
 
 
 def _outcome(value: str) -> policies.Outcome:
-    try:
-        return policies.Outcome(value)
-    except ValueError:
-        raise InvalidInput(
-            "choose adopt or reject",
-            code="governance.invalid-decision",
-            errors=[FieldError("outcome", "adopt or reject")],
-        ) from None
+    return _choice(
+        policies.Outcome,
+        value,
+        "outcome",
+        "choose adopt or reject",
+        "adopt or reject",
+        code="governance.invalid-decision",
+    )
 
 
 def _body(value: str) -> register.Body:
+    return _choice(
+        register.Body,
+        value,
+        "body",
+        "choose the committee or the review body",
+        "committee or review-body",
+    )
+
+
+def _choice(
+    kind: type[E],
+    value: str,
+    field: str,
+    message: str,
+    hint: str,
+    code: str = "governance.invalid-form",
+) -> E:
+    """``value`` as a member of ``kind``, or a form error on ``field``."""
     try:
-        return register.Body(value)
+        return kind(value)
     except ValueError:
-        raise InvalidInput(
-            "choose the committee or the review body",
-            code="governance.invalid-form",
-            errors=[FieldError("body", "committee or review-body")],
-        ) from None
+        raise InvalidInput(message, code=code, errors=[FieldError(field, hint)]) from None
 
 
 def _scope_kind(scope_id: str) -> ScopeKind:
