@@ -18,6 +18,7 @@ from accord.ledger.models import LedgerEntry
 from accord.node import NodeContext
 from accord.storage.blobs import blob_store_of
 from accord.storage.ingest import ingest_chunks
+from tests.access.test_cli import served  # noqa: F401 (the test node on a loopback port, for the CLI tests)
 from tests.catalog.conftest import metadata_document
 from tests.conftest import Account, MakeAccount
 

@@ -4,66 +4,17 @@ and people on ``--url`` with their token. Mistakes are one line and exit 1 with 
 from __future__ import annotations
 
 import json
-import sys
-import threading
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
-from fastapi import FastAPI
 
-from accord.cli.main import main
 from accord.clock import rfc3339
 from accord.node import NodeContext, write_identity
+from tests.access.test_cli import Cli
 from tests.governance.conftest import Governed
-from tests.live import free_port
-
-
-class Cli:
-    def __init__(self, data_dir: Path, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.data_dir, self.url, self.capsys = data_dir, url, capsys
-
-    def run(self, *args: str, token: str | None = None) -> tuple[int, str, str]:
-        where = ["--url", self.url, "--token", token] if token else []
-        self.capsys.readouterr()
-        argv = sys.argv
-        sys.argv = ["accord", "--data-dir", str(self.data_dir), *where, *args]
-        code = 0
-        try:
-            main()
-        except SystemExit as done:
-            code = int(done.code or 0)
-        finally:
-            sys.argv = argv
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *args: str, token: str | None = None) -> Any:
-        code, out, err = self.run("--json", *args, token=token)
-        assert code == 0, err
-        return json.loads(out)
-
-
-@pytest.fixture
-def served(app: FastAPI) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture
