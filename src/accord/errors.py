@@ -2,6 +2,8 @@
 
 Each error has a stable ``code`` (the problem ``type`` is ``/problems/<code>`` in the API, and the
 same code is printed by the CLI), a message saying what was wrong and a hint saying what to do.
+Messages and hints are English text marked for translation (``N_`` for fixed text, ``_l`` for
+text composed with values), translated where they are shown: problem documents, pages, the CLI.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ class FieldError:
     message: str
 
     def as_json(self) -> dict[str, str]:
-        return {"location": self.location, "message": self.message}
+        """The error for an API answer, its message in the reader's language."""
+        return {"location": self.location, "message": gettext(self.message)}
 
 
 class AccordError(Exception):

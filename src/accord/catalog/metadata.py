@@ -32,9 +32,11 @@ from pydantic import (
     model_validator,
 )
 
+from accord import input_errors
 from accord.catalog.licences import SpdxExpression, licence_url
 from accord.catalog.pids import Doi, HttpUrl, check_related_identifier
 from accord.errors import FieldError, InvalidInput
+from accord.i18n.translate import _l
 from accord.identifiers import CountryCode, RorId, normalise_orcid, normalise_ror
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -529,9 +531,11 @@ def parse_metadata(raw: object) -> DatasetMetadata:
         return DatasetMetadata.model_validate(raw)
     except ValidationError as invalid:
         errors = field_errors(invalid)
-        summary = "; ".join(f"{e.location}: {e.message}" for e in errors[:5])
         raise InvalidInput(
-            f"the dataset metadata is invalid: {summary}",
+            _l(
+                "the dataset metadata is invalid: %(problems)s",
+                problems=input_errors.listed(errors),
+            ),
             code="catalog.invalid-metadata",
             hint="fix the fields listed in `errors` and send the metadata again",
             errors=errors,
@@ -543,7 +547,7 @@ def field_errors(invalid: ValidationError, prefix: str = "") -> list[FieldError]
     return [
         FieldError(
             ".".join([p for p in (prefix,) if p] + [str(part) for part in e["loc"]]) or "metadata",
-            str(e["msg"]).removeprefix("Value error, "),
+            input_errors.message(e),
         )
         for e in invalid.errors()
     ]

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from accord import input_errors
 from accord.errors import AccordError, FieldError, InvalidInput
 from accord.governance import (
     documents,
@@ -412,7 +413,7 @@ def _assessment(values: dict[str, list[str]]) -> tuple[Assessment, Choice | None
             "the assessment is not complete",
             code="governance.invalid-assessment",
             errors=[
-                FieldError(str(e["loc"][0]) if e["loc"] else "form", e["msg"])
+                FieldError(str(e["loc"][0]) if e["loc"] else "form", input_errors.message(e))
                 for e in error.errors()
             ],
         ) from None

@@ -24,6 +24,8 @@ KEYWORDS = {
     "_": None,
     "gettext": None,
     "N_": None,
+    "_l": None,
+    "_nl": (1, 2),
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
 }

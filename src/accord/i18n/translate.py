@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def translations(code: str) -> NullTranslations:
 
 
 def gettext(message: str) -> str:
+    """``message`` in the locale in effect; a :class:`Translatable` is rendered with its values."""
+    if isinstance(message, Translatable):
+        return message.render()
     return translations(_current.get()).gettext(message)
 
 
@@ -62,3 +66,62 @@ _ = gettext
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated where it is shown (``gettext(value)``)."""
     return message
+
+
+class Translatable(str):
+    """A message composed with values that is still translatable where it is shown.
+
+    It *is* the English text (a ``str``: logs, the ledger and string operations see English),
+    and it keeps its msgid and values, so ``gettext(text)`` (the ``translated`` filter, problem
+    documents, the CLI) renders it again in the reader's language. Values that are themselves
+    translatable are translated too; dates and times are written the reader's way.
+    """
+
+    msgid: str
+    plural: str | None
+    values: dict[str, object]
+
+    def __new__(cls, msgid: str, plural: str | None = None, /, **values: object) -> Translatable:
+        with use_locale(SOURCE):
+            english = _render(msgid, plural, values)
+        text = super().__new__(cls, english)
+        text.msgid, text.plural, text.values = msgid, plural, values
+        return text
+
+    def render(self) -> str:
+        """The text in the locale in effect."""
+        return _render(self.msgid, self.plural, self.values)
+
+
+def _l(message: str, /, **values: object) -> Translatable:
+    """Mark ``message`` (with ``%(name)s`` placeholders) for translation where it is shown."""
+    return Translatable(message, None, **values)
+
+
+def _nl(singular: str, plural: str, count: int, /, **values: object) -> Translatable:
+    """Like :func:`_l` with a plural form chosen by ``count`` (also a ``%(count)s`` value)."""
+    return Translatable(singular, plural, count=count, **values)
+
+
+def _render(msgid: str, plural: str | None, values: dict[str, object]) -> str:
+    catalogue = translations(_current.get())
+    if plural is None:
+        text = catalogue.gettext(msgid)
+    else:
+        count = values.get("count")
+        text = catalogue.ngettext(msgid, plural, count if isinstance(count, int) else 1)
+    if not values:
+        return text
+    return text % {name: _shown(value) for name, value in values.items()}
+
+
+def _shown(value: object) -> object:
+    from accord.i18n import formats  # formats reads the locale from this module
+
+    if isinstance(value, Translatable):
+        return value.render()
+    if isinstance(value, datetime):
+        return formats.format_datetime(value)
+    if isinstance(value, date):
+        return formats.format_date(value)
+    return value

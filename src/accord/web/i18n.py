@@ -17,7 +17,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.i18n import formats
 from accord.i18n.locales import LANGUAGES, SOURCE, from_accept_language, language, supported
-from accord.i18n.translate import _current, current_locale, gettext, ngettext, pgettext
+from accord.i18n.translate import (
+    Translatable,
+    _current,
+    current_locale,
+    gettext,
+    ngettext,
+    pgettext,
+)
 
 COOKIE = "accord_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -69,6 +76,9 @@ def install(environment: jinja2.Environment) -> None:
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         gettext, ngettext, newstyle=True, pgettext=pgettext
     )
+    # A message composed with values (an error's, a notification's) is shown in the page's
+    # language wherever a template prints it.
+    environment.finalize = shown
     environment.globals.update(
         current_locale=current_locale,
         language=lambda: language(current_locale()),
@@ -86,6 +96,11 @@ def install(environment: jinja2.Environment) -> None:
         # gettext of a value (an error's message): plain text, escaped like any other value.
         translated=gettext,
     )
+
+
+def shown(value: Any) -> Any:
+    """What ``{{ value }}`` prints: translatable text in the reader's language, else the value."""
+    return value.render() if isinstance(value, Translatable) else value
 
 
 def localised(values: Any, attribute: str = "lang") -> Any:

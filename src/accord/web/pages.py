@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from accord import input_errors
 from accord.config import Settings
 from accord.errors import AccordError, Forbidden
 from accord.identity import schemas, service, signin
@@ -282,7 +283,7 @@ def admin_add_user(
         user, password = service.create_user(session, principal, data)
         session.commit()
     except ValidationError as invalid:
-        errors = {str(e["loc"][0]): str(e["msg"]) for e in invalid.errors()}
+        errors = {str(e["loc"][0]): input_errors.message(e) for e in invalid.errors()}
         return _users_page(request, session, errors=errors, form=form, status_code=422)
     except AccordError as error:
         session.rollback()

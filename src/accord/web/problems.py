@@ -6,7 +6,6 @@ Browsers asking for HTML get the same information as a page (and a redirect to s
 from __future__ import annotations
 
 import logging
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -19,7 +18,6 @@ from accord.errors import (
     AccordError,
     BadRequest,
     Conflict,
-    FieldError,
     InternalError,
     InvalidInput,
     MethodNotAllowed,
@@ -27,10 +25,13 @@ from accord.errors import (
     NotFound,
     Unauthenticated,
 )
+from accord.i18n.translate import _l
+from accord.input_errors import field_errors, listed
 
 log = logging.getLogger("accord.web")
 PROBLEM_JSON = "application/problem+json"
 
+_SOURCES = ("body", "query", "path", "header", "cookie")
 _STATUS_ERRORS: dict[int, type[AccordError]] = {
     400: BadRequest,
     404: NotFound,
@@ -83,32 +84,32 @@ async def _accord_error(request: Request, exc: AccordError) -> Response:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-    errors = [FieldError(_location(e.get("loc", ())), str(e.get("msg", ""))) for e in exc.errors()]
-    summary = "; ".join(f"{e.location}: {e.message}" for e in errors[:5])
+    errors = field_errors(exc.errors(), skip=_SOURCES)
     return problem_response(
         request,
         InvalidInput(
-            f"invalid input: {summary}" if summary else "the request is invalid",
+            _l("invalid input: %(problems)s", problems=listed(errors))
+            if errors
+            else _l("the request is invalid"),
             code="validation",
             errors=errors,
         ),
     )
 
 
-def _location(loc: Any) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
-        parts = parts[1:] if len(parts) > 1 else parts
-    return ".".join(parts)
-
-
 async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     kind = _STATUS_ERRORS.get(exc.status_code)
     if exc.status_code == 404:
-        error: AccordError = NotFound(f"nothing here: {request.url.path}", code="not-found")
+        error: AccordError = NotFound(
+            _l("nothing here: %(path)s", path=request.url.path), code="not-found"
+        )
     elif exc.status_code == 405:
         error = MethodNotAllowed(
-            f"{request.method} is not allowed on {request.url.path}",
+            _l(
+                "%(method)s is not allowed on %(path)s",
+                method=request.method,
+                path=request.url.path,
+            ),
             code="method-not-allowed",
         )
     elif kind is not None:
@@ -122,7 +123,7 @@ async def _integrity_error(request: Request, exc: IntegrityError) -> Response:
     log.info("integrity error on %s: %s", request.url.path, exc.orig)
     return problem_response(
         request,
-        Conflict("this conflicts with a record that exists already", code="conflict"),
+        Conflict(_l("this conflicts with a record that exists already"), code="conflict"),
     )
 
 
@@ -130,7 +131,7 @@ async def _database_down(request: Request, exc: OperationalError) -> Response:
     log.error("database error on %s: %s", request.url.path, exc.orig)
     return problem_response(
         request,
-        NodeUnavailable("the node's database is not answering; try again shortly"),
+        NodeUnavailable(_l("the node's database is not answering; try again shortly")),
     )
 
 
@@ -138,5 +139,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem_response(
         request,
-        InternalError("something went wrong on the node; the error was logged", code="internal"),
+        InternalError(
+            _l("something went wrong on the node; the error was logged"), code="internal"
+        ),
     )

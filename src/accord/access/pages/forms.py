@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from accord import input_errors
 from accord.errors import AccordError
 from accord.i18n.translate import N_
 
@@ -49,7 +50,7 @@ def errors_of(failure: ValidationError | AccordError) -> dict[str, str]:
     """Field name → message (``form`` for what belongs to no single field)."""
     if isinstance(failure, ValidationError):
         return {
-            str(e["loc"][0]) if e["loc"] else "form": str(e["msg"]).removeprefix("Value error, ")
+            str(e["loc"][0]) if e["loc"] else "form": input_errors.message(e)
             for e in failure.errors()
         }
     keyed = {e.location.split(".", 1)[0]: e.message for e in failure.errors}

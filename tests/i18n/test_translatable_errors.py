@@ -1,0 +1,87 @@
+"""Error messages composed with values, and pydantic's field errors, in the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, Field, ValidationError
+
+from accord.errors import FieldError, NotFound
+from accord.i18n.translate import _l, _nl, gettext, use_locale
+from accord.input_errors import field_errors, listed, message
+
+
+def test_translatable_text_is_english_until_shown() -> None:
+    text = _l("nothing here: %(path)s", path="/x")
+    assert text == "nothing here: /x"  # logs, the ledger and string operations see English
+    with use_locale("fr"):
+        assert gettext(text) == "rien ici : /x"
+    with use_locale("en"):
+        assert gettext(text) == "nothing here: /x"
+
+
+def test_values_are_translated_and_dates_written_the_readers_way() -> None:
+    text = _l("%(location)s: %(message)s", location="when", message=_l("this must be a number"))
+    with use_locale("es"):
+        assert gettext(text) == "when: esto debe ser un número"
+    due = _nl("this needs at least %(count)s item", "this needs at least %(count)s items", 2)
+    with use_locale("pt"):
+        assert gettext(due) == "isto precisa de pelo menos 2 itens"
+    dated = _l("nothing here: %(path)s", path=date(2026, 1, 2))
+    assert dated == "nothing here: Jan 2, 2026"
+    with use_locale("fr"):
+        assert gettext(dated) == "rien ici : 2 janv. 2026"
+
+
+class _Form(BaseModel):
+    name: str = Field(min_length=3)
+    size: int
+
+
+def _errors() -> list[FieldError]:
+    with pytest.raises(ValidationError) as invalid:
+        _Form.model_validate({"name": "ab", "size": "many", "extra": 1})
+    return field_errors(invalid.value.errors())
+
+
+def test_pydantic_errors_are_rewritten_translatably() -> None:
+    errors = {e.location: e.message for e in _errors()}
+    assert errors == {
+        "name": "this must have at least 3 characters",
+        "size": "this must be a whole number",
+        "extra": "this field is not expected here",
+    }
+    with use_locale("ar"):
+        assert gettext(errors["size"]) == "يجب أن يكون هذا عددًا صحيحًا"
+        assert gettext(listed(_errors())).startswith("name: يجب أن يحتوي هذا على 3 أحرف على الأقل")
+
+
+def test_an_unknown_pydantic_error_keeps_its_english_message() -> None:
+    assert message({"type": "something_new", "msg": "Something new"}) == "Something new"
+    failure = ValueError(_l("this must be a number"))
+    assert message({"type": "value_error", "ctx": {"error": failure}}) == "this must be a number"
+
+
+def test_problem_documents_translate_detail_and_field_errors(client: TestClient) -> None:
+    answer = client.post("/api/v1/tokens", json={}, headers={"Accept-Language": "fr"})
+    assert answer.status_code in (401, 422)
+    missing = client.get("/api/v1/nowhere", headers={"Accept-Language": "fr"})
+    assert missing.json()["detail"] == "rien ici : /api/v1/nowhere"
+    assert missing.json()["code"] == "not-found"
+
+
+def test_invalid_input_problem_in_spanish(client: TestClient) -> None:
+    answer = client.get("/api/v1/datasets?limit=lots", headers={"Accept-Language": "es"})
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["errors"] == [{"location": "limit", "message": "esto debe ser un número entero"}]
+    assert problem["detail"] == "entrada no válida: limit: esto debe ser un número entero"
+
+
+def test_error_problem_keeps_english_in_the_exception() -> None:
+    error = NotFound(_l("nothing here: %(path)s", path="/y"))
+    assert str(error) == "nothing here: /y"
+    with use_locale("pt"):
+        assert error.problem()["detail"] == "nada aqui: /y"
