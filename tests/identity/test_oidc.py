@@ -3,6 +3,7 @@ token-level cases a real provider never produces, against a provider serving for
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,13 @@ ALICE = {
     "eduperson_entitlement": [COMMITTEE, "urn:other"],
 }
 BOB = {"email": "bob@uni.example", "email_verified": True, "name": "Bob Banda"}
+CAROL = {
+    "email": "carol@uni.example",
+    "email_verified": True,
+    "name": "Carol Chebet",
+    "country": "KE",
+    "eduperson_entitlement": [COMMITTEE],
+}
 RESEARCH = ClaimMapping(
     orcid="orcid",
     ror="ror",
@@ -64,7 +72,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealProvider]:
                 "short_lived": True,
             },
         ],
-        accounts={"alice": ALICE, "bob": BOB},
+        accounts={"alice": ALICE, "bob": BOB, "carol": CAROL},
     )
     yield provider
     provider.stop()
@@ -185,6 +193,59 @@ def test_second_sign_in_finds_the_same_user_and_logs_nothing(
         assert second.get("/api/v1/me").json()["email"] == "bob@uni.example"
     assert users(node) == 1
     assert len(event_kinds(node)) == entries
+
+
+def test_profile_changes_at_the_provider_follow_on_the_next_sign_in(
+    app: Any, real: RealProvider, node: NodeContext, make_account: MakeAccount
+) -> None:
+    taken = make_account(Role.RESEARCHER).email
+    real.set_claims("carol", CAROL)
+    with TestClient(app, base_url=NODE) as first:
+        assert sign_in(first, real, "carol").status_code == 303
+    changed = {
+        **CAROL,
+        "name": "Carol Chebet-Otieno",
+        "email": "carol.otieno@uni.example",
+        "country": "UG",
+        "ror": "https://ror.org/03dmz0111",
+        "affiliation": "Makerere University",
+        "eduperson_entitlement": [],
+    }
+    real.set_claims("carol", changed)
+    with TestClient(app, base_url=NODE) as second:
+        assert sign_in(second, real, "carol").status_code == 303
+        me = second.get("/api/v1/me").json()
+    assert (me["name"], me["email"], me["country"]) == (
+        "Carol Chebet-Otieno",
+        "carol.otieno@uni.example",
+        "UG",
+    )
+    assert [r["role"] for r in me["roles"]] == ["researcher"]
+    with node.session() as s:
+        user = s.scalars(select(User).where(User.email == "carol.otieno@uni.example")).one()
+        assert user.organisation is not None and user.organisation.ror_id == "03dmz0111"
+        updated = s.scalars(
+            select(LedgerEntry).where(LedgerEntry.event_type == "identity.user.updated")
+        ).one()
+        entry = json.loads(updated.entry)
+    assert entry["public"]["fields"] == ["country", "email", "name", "organisation_id"]
+    public = json.dumps(entry)
+    for personal in ("Carol", "carol", "uni.example", "UG", "Makerere"):
+        assert personal not in public
+
+    # An unverified email, or one another account holds, is not copied; the rest still is.
+    real.set_claims("carol", {**changed, "name": "C. Otieno", "email": taken})
+    with TestClient(app, base_url=NODE) as third:
+        assert sign_in(third, real, "carol").status_code == 303
+        me = third.get("/api/v1/me").json()
+    assert (me["name"], me["email"]) == ("C. Otieno", "carol.otieno@uni.example")
+    unverified = {**changed, "email": "other@uni.example", "email_verified": False}
+    real.set_claims("carol", unverified)
+    entries = len(event_kinds(node))
+    with TestClient(app, base_url=NODE) as fourth:
+        assert sign_in(fourth, real, "carol").status_code == 303
+        assert fourth.get("/api/v1/me").json()["email"] == "carol.otieno@uni.example"
+    assert len(event_kinds(node)) == entries + 1  # the name went back; the email stayed
 
 
 def test_wrong_state_is_refused_and_the_flow_is_spent(

@@ -10,7 +10,9 @@ of a subject is linked or creates an account (decision 1301):
 4. otherwise a new account, unless the email or ORCID iD belongs to an account already (that
    person signs in as before and links the IdP from their account page).
 
-At every sign-in the roles granted by the IdP's entitlements follow what it asserts now.
+At every sign-in the account follows what the IdP asserts now: the roles granted by its
+entitlements, and the name, verified email, organisation (ROR id) and country it shares
+(decision 1315).
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def user_for_sign_in(
         )
     else:
         user = _first_sign_in(session, provider, profile)
+    _sync_profile(session, provider, user, profile)
     _sync_roles(session, provider, user, profile.roles)
     return user
 
@@ -233,6 +236,48 @@ def _sync_roles(
         if Role(assignment.role) not in asserted:
             user.roles.remove(assignment)
             _role_event(session, "identity.role.revoked", provider, user, assignment.role)
+
+
+def _sync_profile(
+    session: Session, provider: OidcProvider, user: User, profile: ExternalProfile
+) -> None:
+    """Copy the profile the IdP shares now onto a linked account; one event names the fields
+    that changed (their values stay in the record, out of the public log)."""
+    changes = _profile_changes(session, provider, user, profile)
+    if not changes:
+        return
+    for column, value in changes.items():
+        setattr(user, column, value)
+    ledger.append(
+        session,
+        ledger.Event(
+            "identity.user.updated",
+            subjects={"actor": user.id, "user": user.id},
+            public={"fields": sorted(changes), "idp": provider.id},
+            record=dict(changes),
+        ),
+    )
+
+
+def _profile_changes(
+    session: Session, provider: OidcProvider, user: User, profile: ExternalProfile
+) -> dict[str, str | None]:
+    """What differs between the account and the claims. A claim the IdP does not share leaves
+    its field alone; an email is copied only when verified and held by no other account."""
+    wanted: dict[str, str | None] = {}
+    if profile.name:
+        wanted["name"] = profile.name[:300]
+    if profile.email and profile.email_verified and len(profile.email) <= 320:
+        holder = _user_by_email(session, profile.email)
+        if holder is None or holder.id == user.id:
+            wanted["email"] = profile.email
+    if profile.country:
+        wanted["country"] = profile.country
+    if profile.ror:
+        organisation = _organisation(session, provider, profile, user)
+        if organisation is not None:
+            wanted["organisation_id"] = organisation
+    return {k: v for k, v in wanted.items() if getattr(user, k) != v}
 
 
 def _role_event(session: Session, kind: str, provider: OidcProvider, user: User, role: str) -> None:

@@ -1,14 +1,16 @@
 // A real OpenID Provider for the sign-in tests: node's oidc-provider with its development
 // login pages (any password; the login name picks the account). Configured from the
 // environment: PORT, OIDC_PROVIDER_ENTRY (path of oidc-provider's lib/index.js),
-// OIDC_CLIENTS and OIDC_ACCOUNTS (JSON). Prints "ready" once it listens.
+// OIDC_CLIENTS (JSON) and OIDC_ACCOUNTS_FILE (a JSON file of the accounts' claims, read again at
+// every sign-in so that a test can change a profile). Prints "ready" once it listens.
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const { default: Provider } = await import(pathToFileURL(process.env.OIDC_PROVIDER_ENTRY).href);
 
 const port = Number(process.env.PORT);
 const clients = JSON.parse(process.env.OIDC_CLIENTS);
-const accounts = JSON.parse(process.env.OIDC_ACCOUNTS);
+const accountsOf = () => JSON.parse(readFileSync(process.env.OIDC_ACCOUNTS_FILE, 'utf8'));
 const shortLived = new Set(clients.filter((c) => c.short_lived).map((c) => c.client_id));
 for (const client of clients) delete client.short_lived;
 
@@ -31,6 +33,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     IdToken: (ctx, token, client) => (shortLived.has(client.clientId) ? 1 : 3600),
   },
   async findAccount(ctx, id) {
+    const accounts = accountsOf();
     if (!accounts[id]) return undefined;
     return { accountId: id, claims: async () => ({ sub: id, ...accounts[id] }) };
   },

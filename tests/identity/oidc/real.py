@@ -34,12 +34,19 @@ class RealProvider:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    accounts: Path
     browser: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
 
     def stop(self) -> None:
         self.browser.close()
         self.process.terminate()
         self.process.wait(timeout=10)
+
+    def set_claims(self, login: str, claims: dict[str, Any]) -> None:
+        """What the provider says about ``login`` from its next sign-in on."""
+        accounts = json.loads(self.accounts.read_text())
+        accounts[login] = claims
+        self.accounts.write_text(json.dumps(accounts))
 
     def log_in(self, authorization_url: str, login: str, redirect_prefix: str) -> str:
         """Play the person at the provider's pages; return the redirect back to the node."""
@@ -74,12 +81,14 @@ def start_provider(
         pytest.skip("oidc-provider is not installed in .cache/oidc (scripts/test.sh installs it)")
     port = free_port()
     log = tmp / "provider.log"
+    accounts_file = tmp / "accounts.json"
+    accounts_file.write_text(json.dumps(accounts))
     env = {
         **os.environ,
         "PORT": str(port),
         "OIDC_PROVIDER_ENTRY": str(ENTRY),
         "OIDC_CLIENTS": json.dumps(clients),
-        "OIDC_ACCOUNTS": json.dumps(accounts),
+        "OIDC_ACCOUNTS_FILE": str(accounts_file),
         "NODE_ENV": "development",
     }
     process = subprocess.Popen(
@@ -92,7 +101,7 @@ def start_provider(
             raise RuntimeError(f"the provider exited: {log.read_text()}")
         try:
             if httpx.get(f"{url}/.well-known/openid-configuration", timeout=1).status_code == 200:
-                return RealProvider(url, process, log)
+                return RealProvider(url, process, log, accounts_file)
         except httpx.TransportError:
             pass
         time.sleep(0.1)
