@@ -39,6 +39,18 @@ async def me(
     return await run_in_threadpool(_account, node, principal)
 
 
+@router.put("/me/preferences", response_model=schemas.Me)
+def set_preferences(
+    data: schemas.Preferences,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.SIGNED_IN))],
+) -> schemas.Me:
+    """Your preferences: the language you read (emails; pages after you sign in)."""
+    service.set_preferences(session, principal, data)
+    session.commit()
+    return service.account(session, principal)
+
+
 def _account(node: NodeContext, principal: Principal) -> schemas.Me:
     with node.session(readonly=True) as session:
         return service.account(session, principal)

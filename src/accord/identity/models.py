@@ -31,6 +31,9 @@ class User(Base):
     country: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(20), default="active")
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    """The language the user reads (a shipped code): emails, and pages after sign-in.
+    None: the browser's choice."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")

@@ -34,6 +34,8 @@ class Principal:
     via: Via
     token_scopes: frozenset[str] | None = None
     csrf_token: str | None = field(default=None, repr=False)
+    language: str | None = None
+    """The account's language (None: the browser's), for answers that name no language."""
 
     def can(
         self,

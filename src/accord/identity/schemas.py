@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from accord.i18n.locales import CODES
+from accord.i18n.translate import _l
 from accord.identifiers import CountryCode, OrcidId, RorId
 from accord.identity.permissions import Permission, Role, ScopeKind
 
@@ -88,6 +90,7 @@ class UserOut(BaseModel):
     organisation_id: str | None
     country: str
     status: str
+    language: str | None = None
     roles: list[RoleOut]
     created_at: datetime
 
@@ -100,6 +103,21 @@ class UserCreated(BaseModel):
 class Me(UserOut):
     accreditations: list[AccreditationOut]
     permissions: list[str]
+
+
+def _shipped_language(code: str) -> str:
+    if code not in CODES:
+        raise ValueError(_l("this node speaks %(languages)s", languages=", ".join(sorted(CODES))))
+    return code
+
+
+ShippedLanguage = Annotated[str, AfterValidator(_shipped_language)]
+
+
+class Preferences(Strict):
+    language: ShippedLanguage | None = Field(
+        description="The language you read (emails; pages after sign-in); null: your browser's"
+    )
 
 
 class Suspension(Strict):

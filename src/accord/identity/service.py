@@ -224,6 +224,23 @@ def set_user_status(
     return user
 
 
+def set_preferences(session: Session, actor: Principal, data: schemas.Preferences) -> User:
+    """The caller's own preferences (the language they read: emails, pages after sign-in)."""
+    user = get_user(session, actor.user_id)
+    if user.language == data.language:
+        return user
+    user.language = data.language
+    ledger.append(
+        session,
+        ledger.Event(
+            "identity.preferences.changed",
+            subjects={"actor": actor.user_id},
+            public={"language": data.language},
+        ),
+    )
+    return user
+
+
 def add_role(session: Session, actor: Principal, user_id: str, data: schemas.RoleAdd) -> User:
     user = get_user(session, user_id)
     if data.scope_kind is not ScopeKind.NODE and not data.scope_id:
@@ -523,6 +540,7 @@ def principal_for(
         via="token" if via == "token" else "session",
         token_scopes=token_scopes,
         csrf_token=csrf_token,
+        language=user.language,
     )
 
 

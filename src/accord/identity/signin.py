@@ -38,6 +38,7 @@ class Signed:
 
     secret: str
     next_url: str
+    language: str | None = None  # the account's language, remembered by the browser
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def first_factor_passed(
         secret = _new_flow(session, SECOND_STEP, next_url, user_id=user.id, state=new_secret())
         return SecondStep(secret)
     secret, _ = start_web_session(session, user, hours=settings.session_hours)
-    return Signed(secret, next_url)
+    return Signed(secret, next_url, user.language)
 
 
 def second_factor_required(user: User, settings: Settings) -> bool:
@@ -258,7 +259,7 @@ def _checked_step(session: Session, flow_secret: str, csrf_token: str) -> SignIn
 def _signed(session: Session, settings: Settings, flow: SignInFlow, user: User) -> Signed:
     session.delete(flow)
     secret, _ = start_web_session(session, user, hours=settings.session_hours)
-    return Signed(secret, flow.next_url)
+    return Signed(secret, flow.next_url, user.language)
 
 
 def _new_flow(

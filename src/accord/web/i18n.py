@@ -1,7 +1,8 @@
 """The reader's language for each request, and the Jinja environment's gettext and formats.
 
 The language is, in order: ``?lang=`` (the switcher; remembered in a cookie for a year), the
-``accord_lang`` cookie, the browser's ``Accept-Language``, then English. A pure ASGI middleware
+``accord_lang`` cookie (also set at sign-in from the account's language), the browser's
+``Accept-Language``, the signed-in account's language, then English. A pure ASGI middleware
 sets it in a context variable once per request; catalogues are loaded once per process.
 """
 
@@ -13,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import jinja2
 from markupsafe import Markup
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accord.i18n import formats
@@ -28,6 +30,7 @@ from accord.i18n.translate import (
 
 COOKIE = "accord_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+_NAMED = "accord.language_named"  # did the request name its language (query, cookie, header)?
 _LOCALISED_TYPES = (b"text/html", b"application/problem+json")
 
 
@@ -42,12 +45,15 @@ class Language:
             await self.app(scope, receive, send)
             return
         chosen = _from_query(scope.get("query_string", b""))
-        code = chosen or choose(_header(scope, b"cookie"), _header(scope, b"accept-language"))
+        cookie, accept = _header(scope, b"cookie"), _header(scope, b"accept-language")
+        code = chosen or choose(cookie, accept)
+        scope[_NAMED] = bool(chosen or _remembered(cookie) or from_accept_language(accept))
         token = _current.set(code)
 
         async def send_localised(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = _localised_headers(list(message.get("headers", [])), code)
+                headers = list(message.get("headers", []))
+                message["headers"] = _localised_headers(headers, current_locale())
                 if chosen:
                     message["headers"].append((b"set-cookie", _cookie(chosen)))
             await send(message)
@@ -60,15 +66,33 @@ class Language:
 
 def choose(cookie_header: str | None, accept_language: str | None) -> str:
     """The language for a request without ``?lang=``: the remembered choice, else the browser's."""
-    if cookie_header:
-        cookie: SimpleCookie = SimpleCookie()
-        try:
-            cookie.load(cookie_header)
-        except CookieError:  # a malformed header only loses the preference
-            cookie = SimpleCookie()
-        if COOKIE in cookie and (code := supported(cookie[COOKIE].value)):
-            return code
-    return from_accept_language(accept_language) or SOURCE
+    return _remembered(cookie_header) or from_accept_language(accept_language) or SOURCE
+
+
+def prefer_account_language(scope: Scope, code: str | None) -> None:
+    """Answer in the account's language when the request itself named none (an API client
+    sending no ``Accept-Language``); called once the caller is known."""
+    if code and not scope.get(_NAMED, True):
+        _current.set(code if supported(code) else SOURCE)
+
+
+def _remembered(cookie_header: str | None) -> str | None:
+    if not cookie_header:
+        return None
+    cookie: SimpleCookie = SimpleCookie()
+    try:
+        cookie.load(cookie_header)
+    except CookieError:  # a malformed header only loses the preference
+        return None
+    return supported(cookie[COOKIE].value) if COOKIE in cookie else None
+
+
+def remember(response: Response, code: str | None) -> None:
+    """Have the browser keep ``code`` as its language (an account's setting); None: forget it."""
+    if code is None:
+        response.delete_cookie(COOKIE, path="/")
+    else:
+        response.set_cookie(COOKIE, code, max_age=COOKIE_MAX_AGE, path="/", samesite="lax")
 
 
 def install(environment: jinja2.Environment) -> None:

@@ -16,11 +16,12 @@ from pydantic import ValidationError
 
 from accord import input_errors
 from accord.config import Settings
-from accord.errors import AccordError, Forbidden
+from accord.errors import AccordError, Forbidden, InvalidInput
 from accord.identity import schemas, service, signin
 from accord.identity.permissions import Permission, Role
 from accord.identity.principal import Principal
 from accord.identity.secrets import new_secret, same
+from accord.web import i18n as web_i18n
 from accord.web.deps import NodeDep, SessionDep
 from accord.web.middleware import csp_with_form_targets
 from accord.web.security import SESSION_COOKIE, require
@@ -160,6 +161,8 @@ def step_response(step: signin.Signed | signin.SecondStep, settings: Settings) -
         )
         return response
     response = RedirectResponse(safe_next(step.next_url), status_code=303)
+    if step.language:
+        web_i18n.remember(response, step.language)
     response.set_cookie(
         SESSION_COOKIE,
         step.secret,
@@ -211,6 +214,26 @@ def account(
             "tokens": service.list_tokens(session, user.id),
         },
     )
+
+
+@router.post("/account/preferences")
+def account_preferences(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.SIGNED_IN))],
+    language: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """The account's language: kept for emails, and by this browser from now on."""
+    try:
+        data = schemas.Preferences(language=language or None)
+    except ValidationError as invalid:
+        raise InvalidInput(
+            input_errors.message(invalid.errors()[0]), code="identity.unknown-language"
+        ) from None
+    user = service.set_preferences(session, principal, data)
+    session.commit()
+    response = RedirectResponse("/account", status_code=303)
+    web_i18n.remember(response, user.language)
+    return response
 
 
 @router.get("/admin/users", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from accord.identity.secrets import digest, same
 from accord.identity.token_cache import TokenCache, TokenHolder
 from accord.node import NodeContext
 from accord.ops.ratelimit import Limit
+from accord.web import i18n as web_i18n
 from accord.web.deps import SAFE_METHODS
 
 SESSION_COOKIE = "accord_session"
@@ -50,6 +51,8 @@ async def current_principal(request: Request) -> Principal | None:
         node: NodeContext = request.app.state.node
         principal = await run_in_threadpool(_principal_from_cookie, node, cookie)
     request.state.principal = principal
+    if principal is not None:
+        web_i18n.prefer_account_language(request.scope, principal.language)
     return principal
 
 
