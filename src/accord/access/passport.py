@@ -10,13 +10,21 @@ The same signing makes the visas a home node vouches for its researchers with
 (``AffiliationAndRole``, ``ResearcherStatus`` for accreditations, and the custom ``Country``
 type), and the Passport that carries them (a JWT whose ``ga4gh_passport_v1`` claim lists the
 visas, signed by the node as broker). :func:`read_token` checks any of them against a key.
+
+No token lives longer than :data:`VISA_MAX_LIFETIME`. The node's JWKS lists its current key
+and every key retired less than that long ago, each with the window it signed in, so that a
+visa issued before ``accord key rotate`` verifies until it expires; :func:`read_token_with`
+refuses a token whose key had been retired when it was issued (decision 1316).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -25,8 +33,10 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 from accord.access.models import Grant
+from accord.clock import rfc3339
 from accord.errors import VerificationFailed
 from accord.ids import new_id
+from accord.ledger.keyring import Keyring
 from accord.node import NodeContext
 
 ALGORITHM = "Ed25519"
@@ -37,6 +47,9 @@ RESEARCHER_STATUS = "ResearcherStatus"
 COUNTRY = "Country"
 """A custom visa type (GA4GH Passport v1.2 allows them): the researcher's country, ISO 3166-1
 alpha-2, as the home node knows it."""
+VISA_MAX_LIFETIME = timedelta(days=366)
+"""The longest any token of this node is valid: a grant or accreditation that lasts longer
+gets a visa to fetch again; a retired key stays published this long after its retirement."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +70,63 @@ def visa_key(private_key: Ed25519PrivateKey) -> OKPKey:
     return OKPKey.import_key(private_key)
 
 
-def jwks(node: NodeContext) -> dict[str, list[dict[str, Any]]]:
-    """The node's visa-signing key as a JSON Web Key Set (public part only)."""
-    key = visa_key(node.signing_key)
-    public = {**key.as_dict(private=False), "kid": key.thumbprint(), "alg": ALGORITHM}
-    return {"keys": [{**public, "use": "sig"}]}
+@dataclass(frozen=True)
+class VisaKey:
+    """A key that verifies visas, and the window in which it signed them (``None``: open)."""
+
+    public_key: Ed25519PublicKey
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    @property
+    def kid(self) -> str:
+        return str(OKPKey.import_key(self.public_key).thumbprint())
+
+    def published_at(self, now: datetime) -> bool:
+        return self.valid_until is None or now < self.valid_until + VISA_MAX_LIFETIME
+
+
+def visa_keys_of(keyring: Keyring, now: datetime) -> list[VisaKey]:
+    """The node's keys that may have signed a visa still valid at ``now``, newest first."""
+    keys = [VisaKey(k.public_key, k.valid_from, k.valid_until) for k in reversed(keyring.keys)]
+    return [key for key in keys if key.published_at(now)]
+
+
+def jwks(keys: Sequence[VisaKey]) -> dict[str, list[dict[str, Any]]]:
+    """``keys`` as a JSON Web Key Set (public parts), each with its signing window in the
+    members ``valid_from`` and ``valid_until`` (RFC 3339; RFC 7517 §4 lets a JWK carry more)."""
+    return {"keys": [_jwk(key) for key in keys]}
+
+
+def _jwk(key: VisaKey) -> dict[str, Any]:
+    public = OKPKey.import_key(key.public_key).as_dict(private=False)
+    window = {
+        "valid_from": rfc3339(key.valid_from) if key.valid_from else None,
+        "valid_until": rfc3339(key.valid_until) if key.valid_until else None,
+    }
+    return {**public, "kid": key.kid, "alg": ALGORITHM, "use": "sig", **window}
+
+
+def visa_keys_from_jwks(document: Any) -> list[VisaKey]:
+    """The keys of a JWKS this node publishes (:func:`jwks`); raises ``VerificationFailed`` if
+    it is not one."""
+    try:
+        return [_visa_key(item) for item in document["keys"] if item.get("kty") == "OKP"]
+    except (KeyError, TypeError, ValueError, AttributeError, JoseError) as exc:
+        raise VerificationFailed(
+            f"not a visa key set: {exc.__class__.__name__}", code="access.passport-invalid"
+        ) from exc
+
+
+def _visa_key(item: dict[str, Any]) -> VisaKey:
+    key = OKPKey.import_key({k: item[k] for k in ("kty", "crv", "x")}).public_key
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 key")
+    return VisaKey(key, _instant(item.get("valid_from")), _instant(item.get("valid_until")))
+
+
+def _instant(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def dataset_url(node: NodeContext, grant: Grant) -> str:
@@ -74,7 +139,7 @@ def visa_claims(node: NodeContext, grant: Grant, now: datetime) -> dict[str, Any
         "iss": node.identity.base_url,
         "sub": grant.user_id,
         "iat": int(now.timestamp()),
-        "exp": int(grant.expires_at.timestamp()),
+        "exp": _expiry(grant.expires_at, now),
         "jti": new_id("vis"),
         "ga4gh_visa_v1": {
             "type": VISA_TYPE,
@@ -92,6 +157,10 @@ def issue_visa(node: NodeContext, grant: Grant, now: datetime) -> str:
 
 def issue_visas(node: NodeContext, grants: Sequence[Grant], now: datetime) -> list[str]:
     return [issue_visa(node, grant, now) for grant in grants]
+
+
+def _expiry(until: datetime, now: datetime) -> int:
+    return int(min(until, now + VISA_MAX_LIFETIME).timestamp())
 
 
 def sign_token(node: NodeContext, claims: dict[str, Any]) -> str:
@@ -122,7 +191,7 @@ def researcher_visa(
         "iss": node.identity.base_url,
         "sub": subject,
         "iat": int(now.timestamp()),
-        "exp": int(expires.timestamp()),
+        "exp": _expiry(expires, now),
         "jti": new_id("vis"),
         "ga4gh_visa_v1": {
             "type": type,
@@ -151,7 +220,7 @@ def issue_passport(
         "iss": node.identity.base_url,
         "sub": subject,
         "iat": int(now.timestamp()),
-        "exp": int(expires.timestamp()),
+        "exp": _expiry(expires, now),
         "jti": new_id("pas"),
         "ga4gh_passport_v1": list(visas),
     }
@@ -177,6 +246,47 @@ def read_token(token: str, key: Ed25519PublicKey, now: datetime) -> dict[str, An
             code="access.passport-invalid",
         ) from exc
     return dict(decoded.claims)
+
+
+def read_token_with(token: str, keys: Sequence[VisaKey], now: datetime) -> dict[str, Any]:
+    """The claims of a JWT signed by the key of ``keys`` its header names (``kid``), valid at
+    ``now`` and issued inside that key's window: a token a retired key signed after its
+    retirement, or meant to outlive the key's publication, is refused (fails closed)."""
+    kid = _header_kid(token)
+    key = next((k for k in keys if k.kid == kid), None)
+    if key is None:
+        raise VerificationFailed(
+            "the token is signed by a key this node does not know for visas",
+            code="access.passport-invalid",
+        )
+    claims = read_token(token, key.public_key, now)
+    issued, expires = claims.get("iat"), int(claims["exp"])
+    if key.valid_until is not None:
+        until = int(key.valid_until.timestamp())
+        if not isinstance(issued, int) or issued > until:
+            raise VerificationFailed(
+                f"the token was signed by the key {key.kid} after its retirement at "
+                f"{rfc3339(key.valid_until)}",
+                code="access.passport-invalid",
+            )
+        if expires > until + VISA_MAX_LIFETIME.total_seconds():
+            raise VerificationFailed(
+                f"the token outlives the publication of its retired key {key.kid}",
+                code="access.passport-invalid",
+            )
+    return claims
+
+
+def _header_kid(token: str) -> str | None:
+    try:
+        header = json.loads(base64.urlsafe_b64decode(_padded(token.split(".")[0])))
+        return str(header["kid"]) if isinstance(header, dict) and "kid" in header else None
+    except (IndexError, KeyError, ValueError, binascii.Error) as exc:
+        raise VerificationFailed("the token is not a JWT", code="access.passport-invalid") from exc
+
+
+def _padded(part: str) -> str:
+    return part + "=" * (-len(part) % 4)
 
 
 def visa_of(claims: dict[str, Any]) -> Visa:

@@ -23,6 +23,7 @@ from accord.access.api.common import (
 from accord.access.models import Grant
 from accord.access.sweep import sweep
 from accord.errors import Conflict
+from accord.ledger import rotation
 from accord.paging import Page
 from accord.web.deps import NodeDep, SessionDep
 from accord.web.links import paged
@@ -118,9 +119,10 @@ def my_visas(session: SessionDep, node: NodeDep, principal: GrantReader) -> sche
 
 
 @router.get("/visa-keys")
-def visa_keys(node: NodeDep, _: Anyone) -> dict[str, Any]:
-    """The JSON Web Key Set that verifies this node's visas (the visas' ``jku``)."""
-    return passport.jwks(node)
+def visa_keys(session: SessionDep, node: NodeDep, _: Anyone) -> dict[str, Any]:
+    """The JSON Web Key Set that verifies this node's visas (the visas' ``jku``): the current
+    key and the keys retired while visas they signed may still be valid, with their windows."""
+    return passport.jwks(passport.visa_keys_of(rotation.keyring(session), node.clock.now()))
 
 
 @router.get("/duties", response_model=list[schemas.DutyOut])
