@@ -107,7 +107,8 @@ def verify(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A signed report (JSON) to check")],
 ) -> None:
-    """Check a signed report against the node's key and log; exit 3 if anything differs."""
+    """Check a signed report against the node's log and the key that signed it then (current or
+    rotated out since); exit 3 if anything differs."""
     state = state_of(ctx)
     try:
         envelope = json.loads(file.read_text(encoding="utf-8"))
@@ -129,8 +130,8 @@ def verify(
         raise
     state.emit(
         result,
-        f"verified: signature, digest {result['sha256'][:16]}… and log entry "
-        f"{result['ledger_seq']} ({result['period']['from']} to {result['period']['to']})",
+        f"verified: signature by key {result['key']}, digest {result['sha256'][:16]}… and log "
+        f"entry {result['ledger_seq']} ({result['period']['from']} to {result['period']['to']})",
     )
 
 

@@ -53,6 +53,7 @@ class VerificationOut(BaseModel):
     ledger_seq: int
     report: str | None
     period: dict[str, str] | None
+    key: str = Field(description="Fingerprint of the node key the signature verified with")
 
 
 class ThresholdsIO(BaseModel):

@@ -4,6 +4,7 @@ thresholds (node policy)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,14 +17,21 @@ from accord import ledger
 from accord.errors import FieldError, InvalidInput, NotFound, VerificationFailed
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.ledger import rotation
 from accord.ledger import service as ledger_service
-from accord.node import NodeContext, node_of
-from accord.reports import figures
+from accord.ledger.keyring import NodeKey
+from accord.node import node_of
+from accord.reports import figures, signing
 from accord.reports.alerts import ALERT_GROUPINGS, Thresholds, equity_alerts
 from accord.reports.figures import Period
 from accord.reports.models import AlertThresholds, TransparencyReport
 from accord.reports.report import Kind, Options, build
-from accord.reports.signing import SignedReport, sign_report, verify_envelope
+from accord.reports.signing import (
+    SignedReport,
+    canonical_report,
+    sign_canonical,
+    verify_envelope,
+)
 from accord.sandbox.policy import DisclosurePolicy
 
 DEFAULT_SPAN = timedelta(days=365)
@@ -66,42 +74,51 @@ def report(
 def publish_transparency(
     session: Session, actor: Principal, start: date | None, end: date | None
 ) -> tuple[TransparencyReport, SignedReport]:
-    """Sign the public transparency report of the period and log its digest."""
+    """Log the digest of the period's public transparency report, then sign the report with the
+    key that signs the log at that entry (the log's append lock, held until commit, keeps a key
+    rotation from coming in between)."""
     node = node_of(session)
     document = report(session, "transparency", start, end, public=True)
-    signed = sign_report(node.signing_key, document)
-    if session.scalar(
-        select(TransparencyReport.id).where(TransparencyReport.sha256 == signed.sha256)
-    ):
+    canonical = canonical_report(document)
+    sha256 = hashlib.sha256(canonical).hexdigest()
+    if session.scalar(select(TransparencyReport.id).where(TransparencyReport.sha256 == sha256)):
         raise InvalidInput(
             "this exact report was published already", code="reports.already-published"
         )
-    row = TransparencyReport(
-        id=new_id("rpt"),
-        period_start=_parse(document["period"]["from"]),
-        period_end=_parse(document["period"]["to"]),
-        issued_at=node.clock.now(),
-        document=signed.canonical.decode("utf-8"),
-        sha256=signed.sha256,
-        signature=signed.signature,
-        ledger_seq=0,
-    )
-    row.ledger_seq = ledger.append(
+    report_id = new_id("rpt")
+    seq = ledger.append(
         session,
         ledger.Event(
             "reports.transparency.published",
             subjects={"actor": actor.user_id},
             public={
-                "report": row.id,
-                "sha256": signed.sha256,
+                "report": report_id,
+                "sha256": sha256,
                 "from": document["period"]["from"],
                 "to": document["period"]["to"],
             },
         ),
     )
+    signed = sign_canonical(node.signing_key_for(signing_key(session, seq).fingerprint), canonical)
+    row = TransparencyReport(
+        id=report_id,
+        period_start=_parse(document["period"]["from"]),
+        period_end=_parse(document["period"]["to"]),
+        issued_at=node.clock.now(),
+        document=canonical.decode("utf-8"),
+        sha256=sha256,
+        signature=signed.signature,
+        ledger_seq=seq,
+    )
     session.add(row)
     session.flush()
     return row, signed
+
+
+def signing_key(session: Session, seq: int) -> NodeKey:
+    """The node key that was signing when log entry ``seq`` was appended: the one whose
+    checkpoints cover the tree of ``seq + 1`` entries (decision 1310)."""
+    return rotation.keyring(session).for_size(seq + 1)
 
 
 def list_published(session: Session, limit: int = 50) -> Sequence[TransparencyReport]:
@@ -116,38 +133,42 @@ def get_published(session: Session, report_id: str) -> TransparencyReport:
     return row
 
 
-def envelope_of(node: NodeContext, row: TransparencyReport) -> dict[str, Any]:
+def envelope_of(session: Session, row: TransparencyReport) -> dict[str, Any]:
     signed = SignedReport(row.document.encode("utf-8"), row.signature)
-    return signed.envelope(node.signing_key.public_key(), row.ledger_seq)
+    return signed.envelope(signing_key(session, row.ledger_seq).public_key, row.ledger_seq)
 
 
 def verify(session: Session, envelope: Any) -> dict[str, Any]:
-    """Verify a signed report with this node's key, then find its digest in this node's log."""
-    node = node_of(session)
-    signed = verify_envelope(envelope, node.signing_key.public_key())
-    seq = envelope.get("ledger_seq")
+    """Verify a signed report against this node's log: the entry it names must be a publication
+    holding its digest, and the signature must be by the node key of that entry's time (the
+    current key or one rotated out since, never the key the envelope names)."""
+    seq = signing.envelope_of(envelope).get("ledger_seq")
     entry = (
         ledger_service.get_entry(session, seq)
         if isinstance(seq, int) and 0 <= seq < ledger_service.tree_size(session)
         else None
     )
-    public = _entry_public(entry.entry) if entry is not None else {}
-    if (
-        entry is None
-        or entry.event_type != "reports.transparency.published"
-        or public.get("sha256") != signed.sha256
-    ):
-        raise VerificationFailed(
-            "the report's digest is not in this node's log at the entry it names",
-            code="reports.not-in-log",
-        )
+    if entry is None or entry.event_type != "reports.transparency.published":
+        raise _not_in_log()
+    key = signing_key(session, entry.seq)
+    signed = verify_envelope(envelope, key.public_key)
+    if _entry_public(entry.entry).get("sha256") != signed.sha256:
+        raise _not_in_log()
     return {
         "verified": True,
         "sha256": signed.sha256,
-        "ledger_seq": seq,
-        "report": public.get("report"),
+        "ledger_seq": entry.seq,
+        "report": _entry_public(entry.entry).get("report"),
         "period": signed.document.get("period"),
+        "key": key.fingerprint,
     }
+
+
+def _not_in_log() -> VerificationFailed:
+    return VerificationFailed(
+        "the report's digest is not in this node's log at the entry it names",
+        code="reports.not-in-log",
+    )
 
 
 def thresholds(session: Session) -> Thresholds:

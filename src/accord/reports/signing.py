@@ -52,19 +52,33 @@ class SignedReport:
         }
 
 
-def sign_report(key: Ed25519PrivateKey, document: dict[str, Any]) -> SignedReport:
-    canonical = rfc8785.dumps(document)
+def canonical_report(document: dict[str, Any]) -> bytes:
+    """The bytes that are signed and whose SHA-256 the log holds."""
+    return bytes(rfc8785.dumps(document))
+
+
+def sign_canonical(key: Ed25519PrivateKey, canonical: bytes) -> SignedReport:
     return SignedReport(canonical, base64.b64encode(key.sign(canonical)).decode())
+
+
+def sign_report(key: Ed25519PrivateKey, document: dict[str, Any]) -> SignedReport:
+    return sign_canonical(key, canonical_report(document))
+
+
+def envelope_of(value: Any) -> dict[str, Any]:
+    """``value`` as a signed report's envelope, or ``VerificationFailed`` if it is not one."""
+    if not isinstance(value, dict) or value.get("format") != ENVELOPE_FORMAT:
+        raise VerificationFailed(
+            f"not a signed report (expected format {ENVELOPE_FORMAT})",
+            code="reports.not-a-signed-report",
+        )
+    return value
 
 
 def verify_envelope(envelope: Any, public_key: Ed25519PublicKey | None = None) -> SignedReport:
     """Check an envelope's signature (with ``public_key``, else the key it names) and digest;
     return the report. Any changed byte of the report, digest or signature fails."""
-    if not isinstance(envelope, dict) or envelope.get("format") != ENVELOPE_FORMAT:
-        raise VerificationFailed(
-            f"not a signed report (expected format {ENVELOPE_FORMAT})",
-            code="reports.not-a-signed-report",
-        )
+    envelope = envelope_of(envelope)
     try:
         canonical = str(envelope["report"]).encode("utf-8")
         signature = str(envelope["signature"])
