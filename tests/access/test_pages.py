@@ -108,7 +108,7 @@ def test_request_form_preview_submit_review_approve_download(
     )
     assert status == 303, location
     request_id = location.rsplit("/", 1)[-1]
-    assert ">referred<" in researcher.get(location)
+    assert ">referred to the committee<" in researcher.get(location)
 
     queue = member.get("/access/reviews")
     assert request_id in queue and "permit" in queue

@@ -26,6 +26,7 @@ KEYWORDS = {
     "N_": None,
     "_l": None,
     "_nl": (1, 2),
+    "NP_": ((1, "c"), 2),
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
 }

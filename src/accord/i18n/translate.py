@@ -80,6 +80,7 @@ class Translatable(str):
     msgid: str
     plural: str | None
     values: dict[str, object]
+    context: str | None = None
 
     def __new__(cls, msgid: str, plural: str | None = None, /, **values: object) -> Translatable:
         with use_locale(SOURCE):
@@ -90,12 +91,26 @@ class Translatable(str):
 
     def render(self) -> str:
         """The text in the locale in effect."""
+        if self.context is not None:
+            return pgettext(self.context, self.msgid)
         return _render(self.msgid, self.plural, self.values)
 
 
 def _l(message: str, /, **values: object) -> Translatable:
     """Mark ``message`` (with ``%(name)s`` placeholders) for translation where it is shown."""
     return Translatable(message, None, **values)
+
+
+def _pl(context: str, message: str, /) -> Translatable:
+    """Like :func:`_l` for a word whose translation depends on ``context`` (``pgettext``)."""
+    text = Translatable(message)
+    text.context = context
+    return text
+
+
+def NP_(context: str, message: str, /) -> str:
+    """Mark ``message`` in ``context`` for extraction; translated where shown (``_pl``)."""
+    return message
 
 
 def _nl(singular: str, plural: str, count: int, /, **values: object) -> Translatable:

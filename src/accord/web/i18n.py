@@ -17,6 +17,7 @@ from markupsafe import Markup
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from accord import labels
 from accord.i18n import formats
 from accord.i18n.locales import LANGUAGES, SOURCE, from_accept_language, language, supported
 from accord.i18n.translate import (
@@ -117,6 +118,8 @@ def install(environment: jinja2.Environment) -> None:
         format_percent=formats.format_percent,
         format_size=formats.format_size,
         localised=localised,
+        # a data value (tier, state, role) as people read it: {{ v.tier | label("tier") }}
+        label=shown_label,
         # gettext of a value (an error's message): plain text, escaped like any other value.
         translated=gettext,
     )
@@ -125,6 +128,11 @@ def install(environment: jinja2.Environment) -> None:
 def shown(value: Any) -> Any:
     """What ``{{ value }}`` prints: translatable text in the reader's language, else the value."""
     return value.render() if isinstance(value, Translatable) else value
+
+
+def shown_label(value: Any, kind: str) -> str:
+    """``value`` of ``kind`` (see :mod:`accord.labels`) in the page's language."""
+    return gettext(labels.label(kind, value))
 
 
 def localised(values: Any, attribute: str = "lang") -> Any:
