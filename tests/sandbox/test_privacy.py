@@ -84,6 +84,15 @@ def test_the_exact_aggregates_clamp_to_the_declared_bounds() -> None:
     assert total == sum(round(min(i, 100_000) * factor) for i in incomes)
 
 
+def test_missing_values_are_neither_counted_nor_summed_and_both_bounds_clamp() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES (1.5), (NULL), (-3.0), (250.0)) v(x)")
+    query = DpQuery(measure=Measure.MEAN, table="t", column="x", bounds=(0, 200), epsilon=1)
+    count, total = con.execute(aggregate_sql(query)).fetchall()[0]
+    factor = 10 ** scale_digits((0, 200))
+    assert (count, total) == (3, round((1.5 + 0 + 200) * factor))
+
+
 def test_filters_are_quoted_values_and_column_names() -> None:
     query = DpQuery(
         measure=Measure.COUNT,

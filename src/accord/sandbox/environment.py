@@ -4,6 +4,7 @@ each table's file."""
 
 from __future__ import annotations
 
+import functools
 import platform
 from collections.abc import Iterable
 from importlib import metadata
@@ -22,7 +23,7 @@ def job_environment(pid: str, files: Iterable[FileLike]) -> dict[str, Any]:
     """The environment record of a job about the version ``pid`` with ``files``."""
     return {
         "engine": {"name": "duckdb", "version": duckdb.__version__},
-        "libraries": _versions(LIBRARIES),
+        "libraries": dict(_versions(LIBRARIES)),
         "accord": __version__,
         "python": platform.python_version(),
         "dataset": {
@@ -32,7 +33,10 @@ def job_environment(pid: str, files: Iterable[FileLike]) -> dict[str, Any]:
     }
 
 
-def _versions(names: Iterable[str]) -> dict[str, str]:
+@functools.cache
+def _versions(names: tuple[str, ...]) -> dict[str, str]:
+    """The installed versions, read once per process: a process keeps running the libraries it
+    imported, whatever is installed later, and reading package metadata costs milliseconds."""
     found: dict[str, str] = {}
     for name in names:
         try:

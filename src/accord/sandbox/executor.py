@@ -2,11 +2,12 @@
 
 Each query runs in a child process forked from the worker, so that whatever the query does
 (exhaust memory, spin for ever, crash the engine), the worker survives and takes the next job.
-The worker itself runs no multi-threaded code (its own DuckDB, for reading SQL, has one thread),
-so forking it is safe; a child leaves with ``os._exit`` and touches none of the worker's
-database connections. Each child serves exactly one query; between jobs the worker forks the
-next one (``prepare``), which opens its (empty) DuckDB while it waits, so that a job waits for
-neither a fork nor a database start.
+The worker itself runs no multi-threaded code when it forks (its own DuckDB, for reading SQL,
+has one thread; the threads that store a released output have ended), so forking it is safe;
+a child leaves with ``os._exit`` and touches none of the worker's database connections. Each
+child serves exactly one query; between jobs the worker forks the next one (``prepare``), which
+opens its (empty) DuckDB while it waits, so that a job waits for neither a fork nor a database
+start.
 
 The worker watches the child: past the time limit, or above the memory limit (resident set
 size), the child is killed and the job fails with a clear error. DuckDB's own memory limit stops

@@ -17,6 +17,7 @@ Algorithmic Foundations of Differential Privacy* (2014), §3.3.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -142,12 +143,14 @@ def aggregate_sql(query: DpQuery) -> str:
     assert query.bounds is not None
     lower, upper = (float(b) for b in query.bounds)
     factor = 10 ** scale_digits(query.bounds)
-    clamped = (
-        f"CASE WHEN {column} < {lower!r} THEN {lower!r} "
-        f"WHEN {column} > {upper!r} THEN {upper!r} ELSE CAST({column} AS DOUBLE) END"
+    clamped = (  # NULL stays NULL (no branch matches), so it is neither counted nor summed
+        f"CASE WHEN {column} BETWEEN {lower!r} AND {upper!r} THEN CAST({column} AS DOUBLE) "
+        f"WHEN {column} < {lower!r} THEN {lower!r} WHEN {column} > {upper!r} THEN {upper!r} END"
     )
     fixed = f"CAST({clamped} * {factor} AS BIGINT)"  # a cast to an integer rounds
-    return f"SELECT count({column}), sum({fixed}) {source}"
+    # Each term lies within ±2^31 (scale_digits) and ``release`` refuses 2^31 rows or more,
+    # so the sum stays within ±2^62: DuckDB's sum without overflow checks is exact here.
+    return f"SELECT count({column}), sum_no_overflow({fixed}) {source}"
 
 
 def _where(conditions: list[Condition]) -> str:
@@ -257,26 +260,37 @@ def _histogram(query: DpQuery, rows: list[tuple[Any, ...]]) -> DpResult:
 
 def _noisy_int(value: int, sensitivity: int, epsilon: float) -> tuple[int, float, float]:
     """``value`` plus discrete Laplace noise for ``epsilon``; the noise scale and 95% error."""
+    measurement, scale, error = _laplace(sensitivity, epsilon)
+    return int(measurement(value)), scale, error
+
+
+@functools.lru_cache(maxsize=256)
+def _laplace(sensitivity: int, epsilon: float) -> tuple[Any, float, float]:
+    """The checked discrete Laplace measurement for one (sensitivity, epsilon) shape, its scale
+    and its 95% error; built once per shape (each use still draws fresh noise)."""
     scale = sensitivity / epsilon
     measurement: Any = dp.m.make_laplace(
         dp.atom_domain(T="i64"), dp.absolute_distance(T="i64"), scale=scale
     )
     _check_privacy(measurement.map(sensitivity), epsilon)
-    noisy = int(measurement(value))
-    return noisy, scale, float(dp.discrete_laplacian_scale_to_accuracy(scale, 1 - CONFIDENCE))
+    error = float(dp.discrete_laplacian_scale_to_accuracy(scale, 1 - CONFIDENCE))
+    return measurement, scale, error
 
 
+@functools.cache
 def _count_sensitivity() -> int:
     count: Any = dp.t.make_count(dp.vector_domain(dp.atom_domain(T=bool)), dp.symmetric_distance())
     return int(count.map(1))
 
 
+@functools.lru_cache(maxsize=256)
 def _sum_sensitivity(low: int, high: int) -> int:
     domain = dp.vector_domain(dp.atom_domain(bounds=(low, high), T="i64"))
     total: Any = dp.t.make_sum(domain, dp.symmetric_distance())
     return int(total.map(1))
 
 
+@functools.lru_cache(maxsize=256)
 def _histogram_sensitivity(categories: int) -> int:
     counts: Any = dp.t.make_count_by_categories(
         dp.vector_domain(dp.atom_domain(T="i64")),
