@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -93,9 +93,16 @@ def _serve_http(
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=processes if processes > 1 else None,
-        log_level="info",
-        access_log=access_log,
-        proxy_headers=True,
-        server_header=False,
+        **server_options(processes, access_log),
     )
+
+
+def server_options(processes: int, access_log: bool) -> dict[str, Any]:
+    """How uvicorn serves a node (``bench/api_overhead.py`` serves its baseline the same way)."""
+    return {
+        "workers": processes if processes > 1 else None,
+        "log_level": "info",
+        "access_log": access_log,
+        "proxy_headers": True,
+        "server_header": False,
+    }
