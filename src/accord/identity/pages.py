@@ -3,7 +3,8 @@
 ``/sign-in/oidc/{provider}`` sends the browser to the IdP; its answer comes back to
 ``/sign-in/oidc/{provider}/callback``. Every failure shows the sign-in page with the reason and
 starts no session. ``/sign-in/second-step`` asks for a TOTP code (or enrols a user whose role
-requires one); ``/account/totp`` lets a signed-in user enrol.
+requires one); ``/account/totp`` lets a signed-in user enrol, and replace their key when they
+lose or change their device (``/account/totp/replacement``).
 """
 
 from __future__ import annotations
@@ -260,11 +261,79 @@ def totp_confirm(
     )
 
 
+@router.post("/account/totp/replacement", response_class=HTMLResponse)
+def totp_replacement(
+    request: Request,
+    session: SessionDep,
+    node: NodeDep,
+    principal: SignedIn,
+    password: Annotated[str, Form(max_length=1024)] = "",
+    code: Annotated[str, Form(max_length=40)] = "",
+) -> HTMLResponse:
+    """Password and a current or recovery code → a new key to add to the new app."""
+    user = service.get_user(session, principal.user_id)
+    try:
+        enrolment = signin.start_totp_replacement(
+            session,
+            user,
+            password=password,
+            code=code,
+            client=request.client.host if request.client else "unknown",
+            policy=signin.policy_of(node.settings),
+        )
+    except AccordError as error:
+        session.commit()  # keep the failure counters
+        return _totp_page(request, session, node, principal, error=error)
+    session.commit()
+    return _replacement_form(request, enrolment)
+
+
+@router.post("/account/totp/replacement/confirmation", response_class=HTMLResponse)
+def totp_replacement_confirm(
+    request: Request,
+    session: SessionDep,
+    principal: SignedIn,
+    code: Annotated[str, Form(max_length=40)] = "",
+    sealed: Annotated[str, Form(max_length=400)] = "",
+) -> HTMLResponse:
+    user = service.get_user(session, principal.user_id)
+    try:
+        codes = totp.confirm_replacement(session, principal, user, sealed, code)
+        session.commit()
+    except AccordError as error:
+        session.rollback()
+        return _replacement_form(request, totp.Enrolment("", "", sealed), error)
+    return render(
+        request, "identity/recovery_codes.html", {"codes": codes, "next": "/account/totp"}, 201
+    )
+
+
 # --- helpers ---------------------------------------------------------------------------------
 
 
+def _replacement_form(
+    request: Request, enrolment: totp.Enrolment, error: AccordError | None = None
+) -> HTMLResponse:
+    return render(
+        request,
+        "identity/totp_enrol.html",
+        {
+            "enrolment": enrolment,
+            "action": "/account/totp/replacement/confirmation",
+            "replacing": True,
+            "error": error.message if error else None,
+        },
+        status_code=error.status if error else 200,
+    )
+
+
 def _totp_page(
-    request: Request, session: SessionDep, node: NodeContext, principal: Principal
+    request: Request,
+    session: SessionDep,
+    node: NodeContext,
+    principal: Principal,
+    *,
+    error: AccordError | None = None,
 ) -> HTMLResponse:
     user = service.get_user(session, principal.user_id)
     linked = {link.provider for link in linking.links_of(session, user.id)}
@@ -277,7 +346,9 @@ def _totp_page(
             "required": signin.second_factor_required(user, node.settings),
             "links": linking.links_of(session, user.id),
             "unlinked": unlinked,
+            "error": error.message if error else None,
         },
+        status_code=error.status if error else 200,
     )
     response.headers["content-security-policy"] = csp_with_form_targets(p.issuer for p in unlinked)
     return response

@@ -166,6 +166,33 @@ class TotpEnrolled(BaseModel):
     recovery_codes: list[str]
 
 
+class TotpReplacementIn(BaseModel):
+    """Your password and a current code, or a recovery code if the device is lost."""
+
+    password: str = Field(max_length=1024)
+    code: str = Field(max_length=40)
+
+
+class TotpReplacementOut(BaseModel):
+    """A new key, shown once; send ``replacement`` back with a code from the new app."""
+
+    secret: str
+    otpauth_uri: str
+    replacement: str
+    expires_at: datetime
+
+
+class TotpReplacementConfirm(BaseModel):
+    replacement: str = Field(max_length=400)
+    code: str = Field(max_length=40)
+
+
+class TotpReplaced(BaseModel):
+    """The new key is in use; the old one and its recovery codes no longer work."""
+
+    recovery_codes: list[str]
+
+
 class IdentityLinkOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

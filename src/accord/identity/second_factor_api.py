@@ -1,19 +1,20 @@
-"""Administration of sign-in factors: a user's TOTP key (status, hand-over, reset) and the
-identity providers linked to their account."""
+"""Sign-in factors: a user's TOTP key (status, hand-over, reset by an administrator; replaced by
+its holder, decision 1317) and the identity providers linked to their account."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
-from accord.identity import linking, schemas, service, totp
+from accord.identity import linking, schemas, service, signin, totp
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
-from accord.web.deps import SessionDep
+from accord.web.deps import NodeDep, SessionDep
 from accord.web.security import require
 
-router = APIRouter(prefix="/api/v1/users/{user_id}", tags=["identity"])
+router = APIRouter(prefix="/api/v1", tags=["identity"])
+SignedIn = Annotated[Principal, Depends(require(Permission.SIGNED_IN))]
 
 
 def _status(session: SessionDep, user_id: str) -> schemas.TotpStatusOut:
@@ -25,7 +26,7 @@ def _status(session: SessionDep, user_id: str) -> schemas.TotpStatusOut:
     )
 
 
-@router.get("/totp", response_model=schemas.TotpStatusOut)
+@router.get("/users/{user_id}/totp", response_model=schemas.TotpStatusOut)
 def totp_status(
     user_id: str,
     session: SessionDep,
@@ -34,7 +35,7 @@ def totp_status(
     return _status(session, service.get_user(session, user_id).id)
 
 
-@router.post("/totp", status_code=201, response_model=schemas.TotpEnrolled)
+@router.post("/users/{user_id}/totp", status_code=201, response_model=schemas.TotpEnrolled)
 def totp_enrol(
     user_id: str,
     session: SessionDep,
@@ -49,7 +50,7 @@ def totp_enrol(
     )
 
 
-@router.delete("/totp", response_model=schemas.TotpStatusOut)
+@router.delete("/users/{user_id}/totp", response_model=schemas.TotpStatusOut)
 def totp_reset(
     user_id: str,
     session: SessionDep,
@@ -62,7 +63,48 @@ def totp_reset(
     return _status(session, user.id)
 
 
-@router.get("/identities", response_model=list[schemas.IdentityLinkOut])
+@router.post("/me/totp/replacement", status_code=201, response_model=schemas.TotpReplacementOut)
+def totp_replacement(
+    body: schemas.TotpReplacementIn,
+    request: Request,
+    session: SessionDep,
+    node: NodeDep,
+    principal: SignedIn,
+) -> schemas.TotpReplacementOut:
+    """A new key for your lost or new device, once your password and a current code (or a
+    recovery code) are right; shown once. Confirm it with a code from the new app."""
+    user = service.get_user(session, principal.user_id)
+    try:
+        enrolment = signin.start_totp_replacement(
+            session,
+            user,
+            password=body.password,
+            code=body.code,
+            client=request.client.host if request.client else "unknown",
+            policy=signin.policy_of(node.settings),
+        )
+    finally:
+        session.commit()  # failures count towards the lockout; a recovery code is spent
+    return schemas.TotpReplacementOut(
+        secret=enrolment.secret,
+        otpauth_uri=enrolment.uri,
+        replacement=enrolment.sealed,
+        expires_at=node.clock.now() + totp.REPLACEMENT_LIFETIME,
+    )
+
+
+@router.post("/me/totp/replacement/confirmation", response_model=schemas.TotpReplaced)
+def totp_replacement_confirmation(
+    body: schemas.TotpReplacementConfirm, session: SessionDep, principal: SignedIn
+) -> schemas.TotpReplaced:
+    """Put the new key in use with a code from the new app; new recovery codes, shown once."""
+    user = service.get_user(session, principal.user_id)
+    codes = totp.confirm_replacement(session, principal, user, body.replacement, body.code)
+    session.commit()
+    return schemas.TotpReplaced(recovery_codes=codes)
+
+
+@router.get("/users/{user_id}/identities", response_model=list[schemas.IdentityLinkOut])
 def identities(
     user_id: str,
     session: SessionDep,

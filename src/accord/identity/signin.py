@@ -20,7 +20,12 @@ from accord.identity import linking, oidc, totp
 from accord.identity.models import SignInFlow, User
 from accord.identity.permissions import Role
 from accord.identity.secrets import digest, new_secret, same
-from accord.identity.service import SignInPolicy, principal_for, start_web_session
+from accord.identity.service import (
+    SignInPolicy,
+    authenticate_password,
+    principal_for,
+    start_web_session,
+)
 from accord.ids import new_id
 from accord.node import node_of
 from accord.ops.ratelimit import DatabaseLimiter, Limit
@@ -207,6 +212,34 @@ def _verify_counted(session: Session, user: User, code: str, policy: SignInPolic
     except Unauthenticated:
         limiter.hit(key, lockout, now)
         raise
+
+
+def policy_of(settings: Settings) -> SignInPolicy:
+    """The node's sign-in limits (lockout after failures, attempts per address)."""
+    return SignInPolicy(
+        max_failures=settings.signin_max_failures,
+        lockout=timedelta(minutes=settings.signin_lockout_minutes),
+        per_address=settings.signin_per_address,
+    )
+
+
+def start_totp_replacement(
+    session: Session,
+    user: User,
+    *,
+    password: str,
+    code: str,
+    client: str,
+    policy: SignInPolicy,
+) -> totp.Enrolment:
+    """A new key for a signed-in user who lost or changes their device, once their password and
+    a current code or a recovery code are right; both count towards the lockout like a sign-in
+    (the caller commits even when this raises, so failures are counted)."""
+    checked = authenticate_password(session, user.email, password, client=client, policy=policy)
+    if checked.id != user.id:
+        raise Unauthenticated("wrong password", code="identity.bad-credentials")
+    _verify_counted(session, user, code, policy)
+    return totp.new_replacement(session, user)
 
 
 def enrol_at_sign_in(

@@ -5,6 +5,11 @@ reads from an ``otpauth://`` URI or from the key typed in by hand. A code is acc
 either side of the node's clock, and only for a step later than the last one used, so a code
 seen over a shoulder cannot be used again (RFC 6238 §5.2). Recovery codes are single-use and
 stored as Argon2id hashes, like passwords.
+
+A user who loses or changes their device replaces their key themselves: once their password and
+a current code or a recovery code are checked (``identity.signin``), :func:`new_replacement`
+hands them a new key sealed for replacement only, for ten minutes, and
+:func:`confirm_replacement` swaps it in when a code from the new app matches (decision 1317).
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import pyotp
@@ -35,6 +41,7 @@ PERIOD = 30
 DIGITS = 6
 WINDOW = 1
 RECOVERY_CODES = 10
+REPLACEMENT_LIFETIME = timedelta(minutes=10)
 
 Factor = Literal["totp", "recovery-code"]
 
@@ -78,13 +85,47 @@ def confirm_enrolment(
     now = _now(session)
     step = _matching_step(secret, _digits(code), now)
     if step is None:
-        raise InvalidInput(
-            "that code does not match the new key",
-            code="identity.totp-wrong-code",
-            errors=[FieldError("code", "does not match")],
-            hint="check the clock of the device with the authenticator app, then try the next code",
-        )
+        raise _new_key_mismatch()
     codes = _enrol(session, actor, user, secret, now)
+    session.add(TotpStep(user_id=user.id, last_step=step))
+    return codes
+
+
+def new_replacement(session: Session, user: User) -> Enrolment:
+    """A new key for a user whose password and second factor were just checked: sealed for
+    replacing their key (not for a first enrolment), with the time it was issued."""
+    if session.get(TotpCredential, user.id) is None:
+        raise _not_enrolled()
+    secret = pyotp.random_base32()
+    uri = pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD).provisioning_uri(
+        name=user.email, issuer_name=f"Accord {node_of(session).identity.name}"
+    )
+    issued = int(_now(session).timestamp())
+    sealed = seal(_key(session), f"{issued}:{secret}".encode(), _replacing(user.id))
+    return Enrolment(secret, uri, base64.urlsafe_b64encode(sealed).decode())
+
+
+def confirm_replacement(
+    session: Session, actor: Principal, user: User, sealed: str, code: str
+) -> list[str]:
+    """Replace the user's key with the one in ``sealed`` once ``code`` shows their new app
+    holds it; the old key and recovery codes stop working. Returns the new recovery codes."""
+    issued, _, secret = _unseal_form(session, user.id, sealed, _replacing).partition(":")
+    now = _now(session)
+    if not issued.isdigit() or now.timestamp() - int(issued) > REPLACEMENT_LIFETIME.total_seconds():
+        raise InvalidInput(
+            "this new key was handed out more than ten minutes ago",
+            code="identity.totp-replacement-expired",
+            hint="start again: enter your password and a code to get a new key",
+        )
+    step = _matching_step(secret, _digits(code), now)
+    if step is None:
+        raise _new_key_mismatch()
+    if session.get(TotpCredential, user.id) is None:
+        raise _not_enrolled()
+    _remove(session, user.id)
+    session.flush()
+    codes = _enrol(session, actor, user, secret, now, "identity.totp.replaced")
     session.add(TotpStep(user_id=user.id, last_step=step))
     return codes
 
@@ -99,9 +140,8 @@ def enrol_for(session: Session, actor: Principal, user: User) -> tuple[Enrolment
 def reset(session: Session, actor: Principal, user: User) -> None:
     """Remove the user's key and recovery codes; they enrol again at their next sign-in."""
     if session.get(TotpCredential, user.id) is None:
-        raise NotFound("this user has no TOTP key", code="identity.totp-not-enrolled")
-    for table in (TotpCredential, TotpStep, RecoveryCode):
-        session.execute(delete(table).where(table.user_id == user.id))
+        raise _not_enrolled()
+    _remove(session, user.id)
     ledger.append(
         session,
         ledger.Event(
@@ -125,7 +165,7 @@ def verify(session: Session, user: User, code: str) -> Factor:
     """Accept a current TOTP code or an unused recovery code, or raise ``Unauthenticated``."""
     credential = session.get(TotpCredential, user.id)
     if credential is None:
-        raise NotFound("this user has no TOTP key", code="identity.totp-not-enrolled")
+        raise _not_enrolled()
     code = code.strip().replace(" ", "")
     if "-" in code or not code.isdigit():
         _use_recovery_code(session, user, code.lower())
@@ -151,7 +191,14 @@ def current_code(secret: str, moment: datetime) -> str:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _enrol(session: Session, actor: Principal, user: User, secret: str, now: datetime) -> list[str]:
+def _enrol(
+    session: Session,
+    actor: Principal,
+    user: User,
+    secret: str,
+    now: datetime,
+    event: str = "identity.totp.enrolled",
+) -> list[str]:
     if session.get(TotpCredential, user.id) is not None:
         raise Conflict(
             "this user has a TOTP key already",
@@ -179,12 +226,30 @@ def _enrol(session: Session, actor: Principal, user: User, secret: str, now: dat
     ledger.append(
         session,
         ledger.Event(
-            "identity.totp.enrolled",
+            event,
             subjects={"actor": actor.user_id, "user": user.id},
             public={"recovery_codes": len(codes)},
         ),
     )
     return codes
+
+
+def _remove(session: Session, user_id: str) -> None:
+    for table in (TotpCredential, TotpStep, RecoveryCode):
+        session.execute(delete(table).where(table.user_id == user_id))
+
+
+def _not_enrolled() -> NotFound:
+    return NotFound("this user has no TOTP key", code="identity.totp-not-enrolled")
+
+
+def _new_key_mismatch() -> InvalidInput:
+    return InvalidInput(
+        "that code does not match the new key",
+        code="identity.totp-wrong-code",
+        errors=[FieldError("code", "does not match")],
+        hint="check the clock of the device with the authenticator app, then try the next code",
+    )
 
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
@@ -277,16 +342,22 @@ def _digits(code: str) -> str:
     return code.strip().replace(" ", "")
 
 
-def _unseal_form(session: Session, user_id: str, sealed: str) -> str:
+def _unseal_form(
+    session: Session, user_id: str, sealed: str, purpose: Callable[[str], str] | None = None
+) -> str:
     try:
         raw = base64.urlsafe_b64decode(sealed.encode())
     except ValueError:
         raw = b""
-    return unseal(_key(session), raw, _purpose(user_id)).decode()
+    return unseal(_key(session), raw, (purpose or _purpose)(user_id)).decode()
 
 
 def _purpose(user_id: str) -> str:
     return f"totp:{user_id}"
+
+
+def _replacing(user_id: str) -> str:
+    return f"totp-replacement:{user_id}"
 
 
 def _key(session: Session) -> bytes:
