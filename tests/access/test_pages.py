@@ -118,7 +118,7 @@ def test_request_form_preview_submit_review_approve_download(
         f"/access/requests/{request_id}/messages", {"body": "Aggregates only?", "back": "reviews"}
     )
     assert status == 303 and location == f"/access/reviews/{request_id}"
-    assert "awaiting-clarification" in researcher.get(f"/access/requests/{request_id}")
+    assert "awaiting clarification" in researcher.get(f"/access/requests/{request_id}")
     researcher.post(f"/access/requests/{request_id}/messages", {"body": "Yes, aggregates only."})
     status, _, _ = member.post(
         f"/access/reviews/{request_id}/decision",

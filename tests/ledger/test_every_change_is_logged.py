@@ -106,6 +106,11 @@ def _revoke_token(s: Session) -> None:
     service.revoke_token(s, me, token.id)
 
 
+def _set_language(s: Session) -> None:
+    me = service.principal_for(service.get_user(s, _user(s)), via="test")
+    service.set_preferences(s, me, schemas.Preferences(language="fr"))
+
+
 IDENTITY_SERVICES: dict[str, tuple[Callable[[Session], object], str]] = {
     "create_organisation": (_org, "identity.organisation.created"),
     "create_user": (_user, "identity.user.created"),
@@ -116,6 +121,7 @@ IDENTITY_SERVICES: dict[str, tuple[Callable[[Session], object], str]] = {
     "add_accreditation": (_accredit, "identity.accreditation.granted"),
     "create_token": (_create_token, "identity.token.created"),
     "revoke_token": (_revoke_token, "identity.token.revoked"),
+    "set_preferences": (_set_language, "identity.preferences.changed"),
 }
 
 

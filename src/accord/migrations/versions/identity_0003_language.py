@@ -21,5 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("language")
+    # A plain DROP COLUMN (SQLite 3.35+): rebuilding ``users`` in batch mode would cascade the
+    # deletion to every table that refers to it.
+    op.drop_column("users", "language")
