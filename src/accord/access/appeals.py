@@ -28,9 +28,11 @@ from accord.access.models import (
 from accord.agreements.checks.terms import standing_obligations
 from accord.agreements.document import AgreementDocument
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from accord.i18n.translate import _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.labels import label
 from accord.node import node_of
 from accord.paging import fetch_page
 
@@ -246,7 +248,15 @@ def _tell_appellant(session: Session, appeal: Appeal) -> None:
         session,
         appeal.appellant_id,
         f"appeal.{appeal.state}",
-        f"Your appeal {appeal.id} was {appeal.state}",
-        f"The review body {appeal.state} your appeal: {appeal.reasons}",
+        _l(
+            "Decision on your appeal %(appeal)s: %(outcome)s",
+            appeal=appeal.id,
+            outcome=label("appeal-state", appeal.state),
+        ),
+        _l(
+            "The review body decided on your appeal (%(outcome)s): %(reasons)s",
+            outcome=label("appeal-state", appeal.state),
+            reasons=appeal.reasons,
+        ),
         f"/access/appeals/{appeal.id}",
     )

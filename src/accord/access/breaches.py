@@ -17,9 +17,11 @@ from accord.access import authority, notifications, schemas
 from accord.access.models import BreachNote, BreachReport, BreachState, Evidence, Grant
 from accord.catalog import service as catalog
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from accord.i18n.translate import _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.labels import label
 from accord.node import node_of
 from accord.paging import fetch_page
 from accord.storage.blobs import BlobInfo
@@ -221,8 +223,12 @@ def resolve(
         session,
         breach.reporter_id,
         "breach.resolved",
-        f"Your breach report {breach.id} was resolved",
-        f"The review body found the report {data.outcome}: {data.resolution}",
+        _l("Your breach report %(breach)s was resolved", breach=breach.id),
+        _l(
+            "The review body found the report %(outcome)s: %(resolution)s",
+            outcome=label("breach-outcome", data.outcome),
+            resolution=data.resolution,
+        ),
         f"/access/breaches/{breach.id}",
     )
     return breach

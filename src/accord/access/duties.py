@@ -20,8 +20,10 @@ from accord.access import notifications
 from accord.access.models import Duty, DutyKind, DutyStatus, Grant, Publication
 from accord.agreements.durations import Duration
 from accord.errors import Conflict
+from accord.i18n.translate import _l
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.labels import label
 from accord.node import node_of
 
 DEFAULT_DELETION_DAYS = 30
@@ -189,8 +191,18 @@ def send_reminders(session: Session, now: datetime) -> int:
             session,
             grant.user_id,
             "duty.reminder",
-            f"Due {duty.due_at:%Y-%m-%d}: {_label(duty)} for {grant.dataset_id}",
-            f"Your grant {grant.id} needs a {_label(duty)} by {duty.due_at:%Y-%m-%d %H:%M} UTC.",
+            _l(
+                "Due %(due)s: %(duty)s for %(dataset)s",
+                due=duty.due_at.date(),
+                duty=label("duty-kind", duty.kind),
+                dataset=grant.dataset_id,
+            ),
+            _l(
+                "Your grant %(grant)s needs a %(duty)s by %(due)s.",
+                grant=grant.id,
+                duty=label("duty-kind", duty.kind),
+                due=duty.due_at,
+            ),
             f"/access/grants/{grant.id}",
         )
         ledger.append(
@@ -223,9 +235,18 @@ def flag_overdue(session: Session, now: datetime) -> list[tuple[Duty, Grant]]:
             session,
             grant.user_id,
             "duty.overdue",
-            f"Overdue: {_label(duty)} for {grant.dataset_id}",
-            f"The {_label(duty)} of grant {grant.id} was due {duty.due_at:%Y-%m-%d}; "
-            "the data access committee sees overdue duties.",
+            _l(
+                "Overdue: %(duty)s for %(dataset)s",
+                duty=label("duty-kind", duty.kind),
+                dataset=grant.dataset_id,
+            ),
+            _l(
+                "The %(duty)s of grant %(grant)s was due %(due)s; the data access committee sees "
+                "overdue duties.",
+                duty=label("duty-kind", duty.kind),
+                grant=grant.id,
+                due=duty.due_at.date(),
+            ),
             f"/access/grants/{grant.id}",
         )
         ledger.append(
@@ -237,9 +258,3 @@ def flag_overdue(session: Session, now: datetime) -> list[tuple[Duty, Grant]]:
             ),
         )
     return flagged
-
-
-def _label(duty: Duty) -> str:
-    return (
-        "publication report" if duty.kind == DutyKind.PUBLICATION_REPORT else "deletion attestation"
-    )

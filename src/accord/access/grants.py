@@ -21,9 +21,11 @@ from accord.access.models import AccessRequest, DutyKind, DutyStatus, Grant, Gra
 from accord.access.suspensions import suspensions_of
 from accord.agreements.durations import Duration
 from accord.errors import Conflict, Forbidden, NotFound
+from accord.i18n.translate import _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.labels import label
 from accord.node import node_of
 from accord.paging import fetch_page
 
@@ -89,9 +91,19 @@ def create_grant(
         session,
         grant.user_id,
         "grant.created",
-        f"Access granted to {grant.dataset_id}@v{grant.version_number}",
-        f"You may use {grant.dataset_id}@v{grant.version_number} ({mode}) until "
-        f"{grant.expires_at:%Y-%m-%d}. Conditions and duties are listed on the grant's page.",
+        _l(
+            "Access granted to %(dataset)s@v%(version)s",
+            dataset=grant.dataset_id,
+            version=grant.version_number,
+        ),
+        _l(
+            "You may use %(dataset)s@v%(version)s (%(mode)s) until %(until)s. Conditions and "
+            "duties are listed on the grant's page.",
+            dataset=grant.dataset_id,
+            version=grant.version_number,
+            mode=label("mode", mode),
+            until=grant.expires_at.date(),
+        ),
         f"/access/grants/{grant.id}",
     )
     return grant
@@ -225,8 +237,13 @@ def revoke_grant(
         session,
         grant.user_id,
         "grant.revoked",
-        f"Grant {grant.id} was revoked",
-        f"Your grant to {grant.dataset_id}@v{grant.version_number} was revoked: {reason}",
+        _l("Grant %(grant)s was revoked", grant=grant.id),
+        _l(
+            "Your grant to %(dataset)s@v%(version)s was revoked: %(reason)s",
+            dataset=grant.dataset_id,
+            version=grant.version_number,
+            reason=reason,
+        ),
         f"/access/grants/{grant.id}",
     )
     return grant
@@ -263,8 +280,13 @@ def reinstate(session: Session, actor_id: str, grant: Grant, reason: str) -> Gra
         session,
         grant.user_id,
         "grant.reinstated",
-        f"Grant {grant.id} is active again",
-        f"Your grant to {grant.dataset_id}@v{grant.version_number} was reinstated: {reason}",
+        _l("Grant %(grant)s is active again", grant=grant.id),
+        _l(
+            "Your grant to %(dataset)s@v%(version)s was reinstated: %(reason)s",
+            dataset=grant.dataset_id,
+            version=grant.version_number,
+            reason=reason,
+        ),
         f"/access/grants/{grant.id}",
     )
     return grant
@@ -297,9 +319,13 @@ def extend(session: Session, actor_id: str, grant: Grant, request: AccessRequest
         session,
         grant.user_id,
         "grant.renewed",
-        f"Grant {grant.id} renewed",
-        f"Your grant to {grant.dataset_id}@v{grant.version_number} now runs until "
-        f"{new_end:%Y-%m-%d}.",
+        _l("Grant %(grant)s renewed", grant=grant.id),
+        _l(
+            "Your grant to %(dataset)s@v%(version)s now runs until %(until)s.",
+            dataset=grant.dataset_id,
+            version=grant.version_number,
+            until=new_end.date(),
+        ),
         f"/access/grants/{grant.id}",
     )
     return grant
@@ -324,9 +350,14 @@ def expire_due(session: Session, now: datetime) -> int:
             session,
             grant.user_id,
             "grant.expired",
-            f"Grant {grant.id} has expired",
-            f"Your grant to {grant.dataset_id}@v{grant.version_number} ended on "
-            f"{grant.expires_at:%Y-%m-%d}. Attest the deletion of your copies on its page.",
+            _l("Grant %(grant)s has expired", grant=grant.id),
+            _l(
+                "Your grant to %(dataset)s@v%(version)s ended on %(ended)s. Attest the deletion "
+                "of your copies on its page.",
+                dataset=grant.dataset_id,
+                version=grant.version_number,
+                ended=grant.expires_at.date(),
+            ),
             f"/access/grants/{grant.id}",
         )
     return len(rows)

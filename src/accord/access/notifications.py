@@ -17,6 +17,8 @@ from accord import ledger
 from accord.access.mail import PENDING, deliver_pending, transport_of
 from accord.access.models import Notification, OutboxEmail
 from accord.errors import NotFound
+from accord.i18n.locales import SOURCE
+from accord.i18n.translate import _l, gettext, use_locale
 from accord.identity.models import User
 from accord.ids import new_id
 from accord.node import node_of
@@ -28,22 +30,29 @@ _QUEUED = "accord.access.outbox"
 def notify(
     session: Session, user_id: str, kind: str, title: str, body: str, link: str | None = None
 ) -> Notification:
-    """Put a message in ``user_id``'s inbox (and their mailbox, when mail is on)."""
+    """Put a message in ``user_id``'s inbox (and their mailbox, when mail is on).
+
+    ``title`` and ``body`` are written in the language the recipient reads (their account's
+    setting, else English): mark them for translation (``_l``) where they are composed.
+    """
     node = node_of(session)
     now = node.clock.now()
-    row = Notification(
-        id=new_id("ntf"),
-        user_id=user_id,
-        kind=kind,
-        title=title[:300],
-        body=body,
-        link=link,
-        created_at=now,
-        read_at=None,
-    )
-    session.add(row)
-    if transport_of(node) is not None:
-        _queue_email(session, row)
+    recipient = session.get(User, user_id)
+    language = recipient.language if recipient and recipient.language else SOURCE
+    with use_locale(language):
+        row = Notification(
+            id=new_id("ntf"),
+            user_id=user_id,
+            kind=kind,
+            title=gettext(title)[:300],
+            body=gettext(body),
+            link=link,
+            created_at=now,
+            read_at=None,
+        )
+        session.add(row)
+        if recipient is not None and transport_of(node) is not None:
+            _queue_email(session, row, recipient)
     return row
 
 
@@ -88,10 +97,7 @@ def mark_read(session: Session, user_id: str, notification_id: str) -> Notificat
     return row
 
 
-def _queue_email(session: Session, notification: Notification) -> None:
-    user = session.get(User, notification.user_id)
-    if user is None:
-        return
+def _queue_email(session: Session, notification: Notification, user: User) -> None:
     email = OutboxEmail(
         id=new_id("eml"),
         notification_id=notification.id,
@@ -116,7 +122,8 @@ def _queue_email(session: Session, notification: Notification) -> None:
 def _email_body(session: Session, notification: Notification) -> str:
     base = node_of(session).identity.base_url
     link = f"\n\n{base}{notification.link}" if notification.link else ""
-    return f"{notification.body}{link}\n\n-- \nAccord node {node_of(session).identity.name}\n"
+    signature = gettext(_l("Accord node %(name)s", name=node_of(session).identity.name))
+    return f"{notification.body}{link}\n\n-- \n{signature}\n"
 
 
 def _send_after_commit(session: Session, *_: Any) -> None:

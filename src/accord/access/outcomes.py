@@ -15,6 +15,7 @@ from accord.access import authority, grants, notifications
 from accord.access.models import AccessRequest, Decider, Grant, RequestKind, RequestState
 from accord.agreements.decision import Decision, Outcome
 from accord.errors import NotFound
+from accord.i18n.translate import _l
 from accord.node import node_of
 
 APPEAL_WINDOW = timedelta(days=30)
@@ -104,9 +105,15 @@ def deny(
         session,
         request.requester_id,
         "request.denied",
-        f"Request {request.id} was denied",
-        f"Your request for {request.dataset_id}@v{request.version_number} was denied: {reasons} "
-        f"You may appeal until {until:%Y-%m-%d}.",
+        _l("Request %(request)s was denied", request=request.id),
+        _l(
+            "Your request for %(dataset)s@v%(version)s was denied: %(reasons)s You may appeal "
+            "until %(until)s.",
+            dataset=request.dataset_id,
+            version=request.version_number,
+            reasons=reasons,
+            until=until.date() if until else None,
+        ),
         f"/access/requests/{request.id}",
     )
 
@@ -133,9 +140,14 @@ def refer(session: Session, request: AccessRequest) -> None:
                 session,
                 member_id,
                 "request.referred",
-                f"New request to review: {request.project_title}",
-                f"{request.id} asks for {request.dataset_id}@v{request.version_number}; decide by "
-                f"{request.deadline_at:%Y-%m-%d}.",
+                _l("New request to review: %(title)s", title=request.project_title),
+                _l(
+                    "%(request)s asks for %(dataset)s@v%(version)s; decide by %(deadline)s.",
+                    request=request.id,
+                    dataset=request.dataset_id,
+                    version=request.version_number,
+                    deadline=request.deadline_at.date() if request.deadline_at else None,
+                ),
                 f"/access/reviews/{request.id}",
             )
 

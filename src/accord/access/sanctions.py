@@ -27,11 +27,13 @@ from accord.access.models import (
 from accord.access.schemas import SanctionIn
 from accord.agreements.durations import Duration
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from accord.i18n.translate import _l
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.labels import label
 from accord.node import node_of
 from accord.paging import fetch_page
 
@@ -118,8 +120,13 @@ def lift_sanction(session: Session, actor_id: str, sanction: Sanction, reason: s
             session,
             user_id,
             "sanction.lifted",
-            f"Sanction {sanction.id} was lifted",
-            f"The {sanction.kind} of {sanction.created_at:%Y-%m-%d} no longer applies: {reason}",
+            _l("Sanction %(sanction)s was lifted", sanction=sanction.id),
+            _l(
+                "The %(kind)s of %(imposed)s no longer applies: %(reason)s",
+                kind=label("sanction-kind", sanction.kind),
+                imposed=sanction.created_at.date(),
+                reason=reason,
+            ),
             f"/access/sanctions/{sanction.id}",
         )
     return sanction
@@ -277,17 +284,32 @@ def _subjects(actor: Principal, sanction: Sanction) -> dict[str, str]:
 
 
 def _tell_subject(session: Session, sanction: Sanction, affected: list[Grant]) -> None:
-    paused = (
-        " Your grants are paused meanwhile." if sanction.kind == SanctionKind.SUSPENSION else ""
-    )
-    until = f" until {sanction.ends_at:%Y-%m-%d}" if sanction.ends_at else ""
+    kind = label("sanction-kind", sanction.kind)
+    if sanction.ends_at:
+        title = _l(
+            "Sanction imposed (%(kind)s) until %(until)s", kind=kind, until=sanction.ends_at.date()
+        )
+    else:
+        title = _l("Sanction imposed (%(kind)s)", kind=kind)
+    if sanction.kind == SanctionKind.SUSPENSION:
+        body = _l(
+            "The review body imposed a sanction (%(kind)s): %(reason)s Your grants are paused "
+            "meanwhile. You may appeal it.",
+            kind=kind,
+            reason=sanction.reason,
+        )
+    else:
+        body = _l(
+            "The review body imposed a sanction (%(kind)s): %(reason)s You may appeal it.",
+            kind=kind,
+            reason=sanction.reason,
+        )
     for user_id in _people(session, sanction):
         notifications.notify(
             session,
             user_id,
             f"sanction.{sanction.kind}",
-            f"A {sanction.kind} was imposed{until}",
-            f"The review body imposed a {sanction.kind}{until}: {sanction.reason}{paused} "
-            "You may appeal it.",
+            title,
+            body,
             f"/access/sanctions/{sanction.id}",
         )

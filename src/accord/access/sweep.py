@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from accord import ledger
 from accord.access import authority, duties, grants, notifications
 from accord.access.models import AccessRequest, RequestState
+from accord.i18n.translate import _l
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,12 @@ def flag_overdue_requests(session: Session, now: datetime) -> int:
                 session,
                 member_id,
                 "request.overdue",
-                f"Overdue: request {request.id}",
-                f"The decision on {request.id} was due {request.deadline_at:%Y-%m-%d}.",
+                _l("Overdue: request %(request)s", request=request.id),
+                _l(
+                    "The decision on %(request)s was due %(deadline)s.",
+                    request=request.id,
+                    deadline=request.deadline_at.date() if request.deadline_at else None,
+                ),
                 f"/access/reviews/{request.id}",
             )
     return len(rows)

@@ -15,6 +15,7 @@ from accord.access import authority, notifications
 from accord.access.models import PENDING_STATES, AccessRequest, RequestMessage, RequestState
 from accord.access.requests import get_request
 from accord.errors import Conflict
+from accord.i18n.translate import _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -97,7 +98,7 @@ def _notify_thread(session: Session, request: AccessRequest, message: RequestMes
             session,
             request.requester_id,
             "request.clarification",
-            f"The committee asks about request {request.id}",
+            _l("The committee asks about request %(request)s", request=request.id),
             message.body,
             f"/access/requests/{request.id}",
         )
@@ -108,7 +109,7 @@ def _notify_thread(session: Session, request: AccessRequest, message: RequestMes
             session,
             member_id,
             "request.clarified",
-            f"The requester answered on {request.id}",
+            _l("The requester answered on %(request)s", request=request.id),
             message.body,
             f"/access/reviews/{request.id}",
         )
