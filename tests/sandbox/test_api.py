@@ -180,6 +180,7 @@ def test_dp_measurements_spend_a_budget_that_never_goes_below_zero(world: World)
     ).json()
     assert budget == {
         "grant_id": world.grant_id,
+        "dataset_id": world.dataset_id,
         "total_epsilon": 1.0,
         "spent_epsilon": 0.5,
         "remaining_epsilon": 0.5,

@@ -12,6 +12,7 @@ from accord.identity.permissions import Role
 from accord.ledger.models import LedgerEntry
 from accord.node import NodeContext
 from accord.sandbox import budget
+from accord.sandbox.models import MICRO
 from accord.sandbox.policy import DisclosurePolicy
 from tests.sandbox.conftest import World
 
@@ -34,9 +35,9 @@ def assert_stopped(world: World, job_ids: list[str], why: str) -> None:
         assert job["state"] == "failed", job
         assert job["error"]["code"] == "sandbox.grant-ended"
         assert why in job["error"]["message"]
+    scope = budget.Scope(world.researcher.id, world.dataset_id, world.grant_id, MICRO)
     with world.node.session() as s:
-        spent = budget.budget_of(s, world.grant_id)
-    assert spent is not None and spent.spent_micro == 0, "the DP job's spend is refunded"
+        assert budget.spent_of(s, scope) == 0, "the DP job's spend is refunded"
     assert events(world.node).count("sandbox.job.failed") == len(job_ids)
 
 

@@ -1,5 +1,6 @@
 """The queue and its workers: two worker processes share the load on SQLite and PostgreSQL, a
-stopped worker puts its job back, a dead worker's job fails as lost, claims skip locked rows."""
+stopped worker puts its job back, a dead worker's job fails as lost, claims skip locked rows;
+a researcher's grants share one privacy budget while two workers run and refund its jobs."""
 
 from __future__ import annotations
 
@@ -7,21 +8,27 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from accord.clock import SettableClock
 from accord.db import is_sqlite
+from accord.errors import Conflict
+from accord.identity import service as identity
 from accord.ledger.models import LedgerEntry
 from accord.node import NodeContext, write_identity
-from accord.sandbox import queue
+from accord.sandbox import queue, service
 from accord.sandbox.models import Job, JobState
+from accord.sandbox.policy import DisclosurePolicy
+from accord.sandbox.privacy import DpQuery
 from accord.sandbox.worker import Worker
-from tests.sandbox.conftest import World
+from tests.sandbox.conftest import World, grant_sandbox
 
 SLOW = "SELECT count(*) FROM people a, people b, people c, people d, people e"
 QUICK = "SELECT sex, count(*) FROM people GROUP BY 1"
@@ -147,3 +154,69 @@ def test_a_stopped_worker_does_not_start_new_jobs(world: World) -> None:
     with world.node.session() as s:
         states = list(s.scalars(select(Job.state)))
     assert states == [JobState.QUEUED.value]
+
+
+def test_two_grants_share_one_budget_under_two_worker_processes(
+    real_time: None,
+    world: World,
+    start_workers: Callable[[int], list[subprocess.Popen[bytes]]],
+) -> None:
+    world.policy = DisclosurePolicy(privacy_budget=1.0)
+    start_workers(2)
+    count = {"measure": "count", "table": "people", "epsilon": 0.2}
+    broken = {"measure": "sum", "table": "people", "column": "no_such", "bounds": [0, 1]}
+    first = [world.submit(dp=count).json(), world.submit(dp={**broken, "epsilon": 0.2}).json()]
+    assert {job["grant_id"] for job in first} == {world.grant_id}
+    failed = wait_for(world.node, first[1]["id"], {"failed"})
+    assert failed.error_code == "sandbox.query-error", "a worker refunded its 0.2"
+
+    world.clock.advance(timedelta(days=1))  # a second grant, ending later: jobs now use it
+    second_grant = grant_sandbox(world.node, world.researcher, world.dataset_id)
+    outcomes = submit_at_once(world, 8, count)
+    assert sorted(outcomes) == ["queued"] * 4 + ["sandbox.budget-exhausted"] * 4, (
+        "1 = 0.2 + 4 × 0.2"
+    )
+    jobs = [wait_for(world.node, first[0]["id"], {"released"})]
+    with world.node.session() as s:
+        queued = s.scalars(select(Job.id).where(Job.grant_id == second_grant)).all()
+    jobs += [wait_for(world.node, job_id, {"released"}) for job_id in queued]
+    assert len(jobs) == 5
+    budget = world.client.get(
+        "/api/v1/budgets", headers=world.researcher.headers, params={"version_id": world.version_id}
+    ).json()
+    assert budget["grant_id"] == second_grant
+    assert (budget["spent_epsilon"], budget["remaining_epsilon"]) == (1.0, 0.0)
+    trail = ledger_types(world.node)
+    assert trail.count("sandbox.budget.spent") - trail.count("sandbox.budget.refunded") == 5
+
+
+def submit_at_once(world: World, count: int, dp: dict[str, Any]) -> list[str]:
+    """Submit ``count`` DP jobs from as many threads at the same moment; each job's state, or
+    the code of its refusal."""
+    outcomes: list[str] = []
+    start = threading.Barrier(count)
+    with world.node.session() as s:
+        researcher = identity.principal_for(identity.get_user(s, world.researcher.id), via="token")
+
+    def submit() -> None:
+        with world.node.session() as s:
+            start.wait()
+            try:
+                job = service.submit(s, researcher, world.version_id, dp=DpQuery(**dp))
+                s.commit()
+                outcomes.append(job.state)
+            except Conflict as refused:
+                s.rollback()
+                outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=submit) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def ledger_types(node: NodeContext) -> list[str]:
+    with node.session() as s:
+        return list(s.scalars(select(LedgerEntry.event_type)))

@@ -123,13 +123,14 @@ def result(
 
 @sandbox.command("budget")
 def budget(ctx: typer.Context, version: Version) -> None:
-    """Your privacy budget (epsilon) for a version."""
+    """Your privacy budget (epsilon) on a version's dataset, across all your grants on it."""
     state = state_of(ctx)
     found = state.client.get("/api/v1/budgets", params={"version_id": _version_id(state, version)})
     state.emit(
         found,
-        f"Grant {found['grant_id']}: {found['remaining_epsilon']:g} of "
-        f"{found['total_epsilon']:g} epsilon left ({found['spent_epsilon']:g} spent)",
+        f"Dataset {found['dataset_id']} (all your grants; total set by grant "
+        f"{found['grant_id']}): {found['remaining_epsilon']:g} of {found['total_epsilon']:g} "
+        f"epsilon left ({found['spent_epsilon']:g} spent)",
     )
 
 

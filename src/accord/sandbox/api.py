@@ -166,7 +166,8 @@ def get_budget(
     principal: Reader,
     version_id: Annotated[str, Query(max_length=40)],
 ) -> schemas.BudgetOut:
-    """Your privacy budget (epsilon) for a version: total, spent, remaining."""
+    """Your privacy budget (epsilon) on a version's dataset: the total your grant's agreement
+    sets, what all your grants on the dataset have spent, and what remains."""
     found = service.grant_budget(session, principal, version_id)
     return schemas.BudgetOut(**found.as_json())
 

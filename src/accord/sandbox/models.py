@@ -1,9 +1,9 @@
-"""Sandbox tables: jobs (the durable queue), their released outputs, and privacy budgets.
+"""Sandbox tables: jobs (the durable queue), their released outputs, and privacy budget spending.
 
 A job row is also its queue entry: workers take the oldest ``queued`` row (``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL; SQLite serialises writers). A privacy budget is kept in integer
-millionths of epsilon, so that spending is exact arithmetic; a check constraint keeps the spent
-amount between zero and the total whatever the caller does.
+LOCKED`` on PostgreSQL; SQLite serialises writers). What a researcher has spent of a privacy
+budget is kept per dataset, in integer millionths of epsilon, so that spending is exact
+arithmetic; a check constraint keeps it from going below zero whatever the caller does.
 """
 
 from __future__ import annotations
@@ -107,15 +107,14 @@ class Output(Base):
     media_type: Mapped[str] = mapped_column(String(100))
 
 
-class PrivacyBudget(Base):
-    """The epsilon a grant may spend on DP measurements, and how much it has spent."""
+class PrivacySpending(Base):
+    """The epsilon one researcher has spent on DP measurements of one dataset, across all their
+    grants on it (the total comes from the agreement terms of the grant in use, decision 0506)."""
 
-    __tablename__ = "sandbox_budgets"
-    __table_args__ = (
-        CheckConstraint("spent_micro >= 0 AND spent_micro <= total_micro", name="within_total"),
-    )
+    __tablename__ = "sandbox_privacy_spending"
+    __table_args__ = (CheckConstraint("spent_micro >= 0", name="not_negative"),)
 
-    grant_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    total_micro: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
     spent_micro: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -79,7 +79,7 @@ def fail(session: Session, job: Job, code: str, message: str, now: datetime) -> 
     job.decided_at = now
     session.flush()
     if job.epsilon_micro:
-        budget.refund(session, job.grant_id, job.id, job.epsilon_micro, now)
+        budget.refund(session, job, now)
     ledger.append(
         session,
         ledger.Event(

@@ -164,7 +164,11 @@ class TablesOut(BaseModel):
 
 
 class BudgetOut(BaseModel):
+    """A researcher's privacy budget on a dataset, across all their grants on it: the total set
+    by the agreement terms of the grant in use, and what all their grants have spent."""
+
     grant_id: str
+    dataset_id: str
     total_epsilon: float
     spent_epsilon: float
     remaining_epsilon: float

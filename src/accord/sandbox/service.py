@@ -32,7 +32,7 @@ from accord.sandbox import budget
 from accord.sandbox.columns import TableInfo, tables_of
 from accord.sandbox.environment import job_environment
 from accord.sandbox.grants import SandboxGrant, grant_source_of
-from accord.sandbox.models import MICRO, Job, JobKind, JobState, Output
+from accord.sandbox.models import Job, JobKind, JobState, Output
 from accord.sandbox.policy import DisclosurePolicy
 from accord.sandbox.privacy import DpQuery
 from accord.sandbox.release import release_job, withhold_job
@@ -83,9 +83,7 @@ def submit(
     job = _queue(session, actor, version, grant, kind, text, now)
     job.plan = plan
     if dp is not None:
-        assert grant.policy.privacy_budget is not None
-        budget.open_budget(session, grant.grant_id, grant.policy.privacy_budget, now)
-        budget.spend(session, grant.grant_id, job.id, budget.to_micro(dp.epsilon), now)
+        budget.spend(session, _budget_scope(grant), job.id, budget.to_micro(dp.epsilon), now)
         job.epsilon_micro = budget.to_micro(dp.epsilon)
     notify_workers(session)
     return job
@@ -337,7 +335,8 @@ def table_infos(session: Session, viewer: Principal, version_id: str) -> list[Ta
 
 
 def grant_budget(session: Session, viewer: Principal, version_id: str) -> budget.Budget:
-    """The viewer's privacy budget for a version (opened at its total if never used)."""
+    """The viewer's privacy budget on the version's dataset: the total their grant's agreement
+    sets, less what all their grants on the dataset have spent."""
     version = published_version(session, version_id)
     grant = _grant_for(session, viewer, version, _now(session))
     if grant.policy.privacy_budget is None:
@@ -345,10 +344,18 @@ def grant_budget(session: Session, viewer: Principal, version_id: str) -> budget
             "this grant has no privacy budget (the agreement sets none)",
             code="sandbox.no-privacy-budget",
         )
-    found = budget.budget_of(session, grant.grant_id)
-    if found is not None:
-        return found
-    return budget.Budget(grant.grant_id, int(grant.policy.privacy_budget * MICRO), 0)
+    return budget.budget_of(session, _budget_scope(grant))
+
+
+def _budget_scope(grant: SandboxGrant) -> budget.Scope:
+    if grant.policy.privacy_budget is None:
+        raise RuntimeError(f"grant {grant.grant_id} has no privacy budget")
+    return budget.Scope(
+        user_id=grant.user_id,
+        dataset_id=grant.dataset_id,
+        grant_id=grant.grant_id,
+        total_micro=budget.total_micro(grant.policy.privacy_budget),
+    )
 
 
 # --- reviewing -----------------------------------------------------------------------------
@@ -405,7 +412,7 @@ def end_grant(session: Session, grant_id: str, reason: str) -> int:
         job.error_message = f"the grant ended before the job ran: {reason[:200]}"
         job.decided_at = now
         if job.epsilon_micro:
-            budget.refund(session, job.grant_id, job.id, job.epsilon_micro, now)
+            budget.refund(session, job, now)
         ledger.append(
             session,
             ledger.Event(
