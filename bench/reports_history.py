@@ -197,9 +197,11 @@ def _writer(conn: Connection) -> Writer:
         conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
     def write(table: Table, columns: Columns, constants: dict[str, Any]) -> None:
+        unnamed = [c for c in table.columns if c.name not in columns and c.name not in constants]
+        required = [c.name for c in unnamed if not c.nullable and c.server_default is None]
+        assert not required, f"{table.name}: no value for {required}"
+        constants = {**constants, **{c.name: None for c in unnamed}}
         names = [*columns, *constants]
-        missing = set(table.columns.keys()) - set(names)
-        assert not missing, f"{table.name}: no value for {sorted(missing)}"
         size = len(next(iter(columns.values())))
         rows = zip(
             *columns.values(), *(repeat(value, size) for value in constants.values()), strict=True

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from accord.clock import rfc3339
 from accord.ledger import service as ledger
 from accord.node import NodeIdentity
-from accord.reports import figures
+from accord.reports import facts, figures
 from accord.reports.alerts import Thresholds, equity_alerts, grant_rate
+from accord.reports.facts import RequestFacts
 from accord.reports.figures import DIMENSIONS, REQUEST_COUNTS, Period
 from accord.reports.regions import classification
 from accord.reports.suppression import hide_if_small, suppress_table
@@ -49,8 +49,7 @@ def build(
 ) -> dict[str, Any]:
     sections: dict[str, Any] = {}
     if options.kind in ("equity", "transparency"):
-        with figures.request_facts(session, options.period) as facts:
-            sections.update(_equity(facts, session, options))
+        sections.update(_equity(facts.read(session, options.period), session, options))
     if options.kind == "transparency":
         sections.update(_transparency(session, options))
     if options.kind in ("reciprocity", "transparency"):
@@ -84,17 +83,15 @@ def build(
 # --- equity --------------------------------------------------------------------------------------
 
 
-def _equity(facts: Table, session: Session, options: Options) -> dict[str, Any]:
+def _equity(requests: RequestFacts, session: Session, options: Options) -> dict[str, Any]:
     k = options.min_count
-    counted = figures.request_counts(facts, session, DIMENSIONS)
-    (total,) = _request_rows(facts, session, None, counted["all"] or [_empty_total()])
+    (total,) = _request_rows(requests, session, None)
     breakdowns: dict[str, list[dict[str, Any]]] = {
-        dimension: _request_rows(facts, session, dimension, counted[dimension])
-        for dimension in DIMENSIONS
+        dimension: _request_rows(requests, session, dimension) for dimension in DIMENSIONS
     }
     alerts = equity_alerts(total, breakdowns, options.thresholds)
-    actors = figures.small_actors(facts, session, options.thresholds.small_actor_requests)
-    reasons = figures.denial_reasons(facts, session)
+    actors = facts.small_actors(requests, options.thresholds.small_actor_requests)
+    reasons = facts.denial_reasons(requests)
     if options.public:
         for rows in breakdowns.values():
             _suppress_requests(rows, k)
@@ -116,12 +113,12 @@ def _equity(facts: Table, session: Session, options: Options) -> dict[str, Any]:
 
 
 def _request_rows(
-    facts: Table,
-    session: Session,
-    dimension: figures.Dimension | None,
-    rows: list[dict[str, Any]],
+    requests: RequestFacts, session: Session, dimension: figures.Dimension | None
 ) -> list[dict[str, Any]]:
-    times = figures.decision_times(facts, session, dimension)
+    rows = facts.request_counts(requests, dimension)
+    if dimension is None and not rows:
+        rows = [_empty_total()]
+    times = facts.decision_times(requests, dimension)
     names = figures.labels(session, dimension, [str(r["key"]) for r in rows]) if dimension else {}
     for row in rows:
         key = str(row["key"])

@@ -21,7 +21,7 @@ from accord.ledger import rotation
 from accord.ledger import service as ledger_service
 from accord.ledger.keyring import NodeKey
 from accord.node import node_of
-from accord.reports import figures, signing
+from accord.reports import facts, figures, signing
 from accord.reports.alerts import ALERT_GROUPINGS, Thresholds, equity_alerts
 from accord.reports.figures import Period
 from accord.reports.models import AlertThresholds, TransparencyReport
@@ -215,11 +215,10 @@ def _entry_public(entry: bytes) -> dict[str, Any]:
 def current_alerts(session: Session) -> list[dict[str, Any]]:
     """The equity alerts of the last year, from the unsuppressed figures (committee dashboard)."""
     now = node_of(session).clock.now()
-    with figures.request_facts(session, period_of(None, None, now)) as facts:
-        counted = figures.request_counts(facts, session, ALERT_GROUPINGS)
-    total = counted["all"][0] if counted["all"] else _EMPTY
+    requests = facts.read(session, period_of(None, None, now))
+    (total,) = facts.request_counts(requests, None) or [_EMPTY]
     breakdowns: dict[str, list[dict[str, Any]]] = {
-        g: _labelled(session, g, counted[g]) for g in ALERT_GROUPINGS
+        g: _labelled(session, g, facts.request_counts(requests, g)) for g in ALERT_GROUPINGS
     }
     return equity_alerts(total, breakdowns, thresholds(session))
 
