@@ -1,28 +1,27 @@
-"""The CLI: init is idempotent, commands talk to the data dir, mistakes are one line + exit 1."""
+"""The CLI: init is idempotent, commands talk to the data dir, mistakes are one line + exit 1.
+
+Commands run in-process through the console entry (``tests.live.run_accord``); one test runs
+``python -m accord`` as a program, to show the entry point itself behaves the same.
+"""
 
 from __future__ import annotations
 
 import json
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.live import LiveNode
+from tests.live import ACCORD, LiveNode, run_accord
 
-ACCORD = [sys.executable, "-m", "accord"]
+
+def environment(data_dir: Path) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "HOME": str(data_dir.parent)}
 
 
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ACCORD, "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(data_dir.parent)},
-    )
+    return run_accord(["--data-dir", str(data_dir), *args], environment(data_dir))
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +180,14 @@ def test_usage_errors_exit_2(data_dir: Path) -> None:
 
 
 def test_no_node_in_data_dir(tmp_path: Path) -> None:
-    result = run(tmp_path / "empty", "user", "list")
+    data_dir = tmp_path / "empty"
+    result = subprocess.run(
+        [*ACCORD, "--data-dir", str(data_dir), "user", "list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment(data_dir),
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("error[node.missing]")
     assert "accord init" in result.stderr
@@ -200,25 +206,14 @@ def test_remote_cli_with_token(live_node: LiveNode, tmp_path: Path) -> None:
             "--json", "token", "create", "--name", "remote", "--user", live_node.admin_email
         ).stdout
     )["token"]
-    remote = [*ACCORD, "--url", live_node.url, "--token", admin_token]
-    listed = subprocess.run(
-        [*remote, "--json", "user", "list"], capture_output=True, text=True, timeout=60
-    )
+    env = environment(tmp_path / "cli")
+    remote = ["--url", live_node.url, "--token", admin_token]
+    listed = run_accord([*remote, "--json", "user", "list"], env)
     assert listed.returncode == 0, listed.stderr
     assert live_node.admin_email in listed.stdout
-    bad = subprocess.run(
-        [*ACCORD, "--url", live_node.url, "--token", "acc_wrong", "user", "list"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    bad = run_accord(["--url", live_node.url, "--token", "acc_wrong", "user", "list"], env)
     assert bad.returncode == 1
     assert bad.stderr.startswith("error[identity.bad-token]")
-    down = subprocess.run(
-        [*ACCORD, "--url", "http://127.0.0.1:9", "user", "list"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    down = run_accord(["--url", "http://127.0.0.1:9", "user", "list"], env)
     assert down.returncode == 4
     assert down.stderr.startswith("error[node-unavailable]")
