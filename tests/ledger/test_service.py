@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from accord import ledger
@@ -19,6 +20,7 @@ from accord.ledger import merkle, service
 from accord.ledger.canonical import canonical_json
 from accord.ledger.checkpoint import open_checkpoint
 from accord.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerRecord
+from accord.ledger.sources import DatabaseLogSource
 from accord.ledger.tiles import ENTRIES, Tile, decode_bundle, decode_hashes
 from accord.node import NodeContext
 
@@ -113,6 +115,58 @@ def test_savepoint_rollback_keeps_outer_entries(node: NodeContext) -> None:
         assert [json.loads(e)["seq"] for e in entries] == [0, 1, 2, 3]
         reference = merkle.MemoryHashes(merkle.leaf_hash(e) for e in entries)
         assert service.root_hash(s, 4) == reference.frontier.root()
+
+
+def test_appended_rows_are_seen_by_the_rest_of_the_transaction(node: NodeContext) -> None:
+    """Rows wait in the writer until the next statement: every reader in the transaction, and
+    the raw reader of the audit, sees them as if each append had inserted at once."""
+    with node.session() as s:
+        for i in range(3):
+            ledger.append(s, event(i))
+        assert s.scalar(text("SELECT count(*) FROM ledger_records")) == 3
+        assert service.tree_size(s) == 3
+        ledger.append(s, event(3))
+        chunks = list(DatabaseLogSource(s).entries(0, 4))
+        assert [seq for chunk in chunks for seq in chunk.seqs] == [0, 1, 2, 3]
+        s.commit()
+    with node.session() as s:
+        assert service.tree_size(s) == 4
+
+
+def test_rows_of_a_rolled_back_transaction_never_reach_the_next_one(node: NodeContext) -> None:
+    with node.session() as s:
+        ledger.append(s, event(0))
+        ledger.append(s, event(1))
+    with node.session() as s:  # the same pooled connection, a new transaction
+        s.execute(text("SELECT 1"))
+        s.commit()
+    with node.session() as s:
+        assert service.tree_size(s) == 0
+        assert s.scalar(text("SELECT count(*) FROM ledger_records")) == 0
+
+
+def test_many_appends_in_one_transaction_are_written_in_batches(node: NodeContext) -> None:
+    count = service._PENDING_ROWS * 2 + 7
+    assert append_many(node, count)[-1] == count - 1
+    with node.session() as s:
+        entries = entries_of(s)
+        assert [json.loads(e)["seq"] for e in entries] == list(range(count))
+        reference = merkle.MemoryHashes(merkle.leaf_hash(e) for e in entries)
+        assert service.root_hash(s, count) == reference.frontier.root()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 1, 15, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 6, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_sqlite_times_are_written_as_sqlalchemy_writes_them(moment: datetime) -> None:
+    dialect = sqlite.dialect()  # type: ignore[no-untyped-call]
+    column = LedgerEntry.__table__.c.created_at.type.dialect_impl(dialect)
+    assert service.sqlite_time(moment) == column.bind_processor(dialect)(moment)
 
 
 def test_a_closed_session_does_not_keep_the_tree_edge(node: NodeContext) -> None:

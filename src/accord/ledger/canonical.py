@@ -12,15 +12,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from json import encoder as json_encoder
 from typing import Any
 
 import rfc8785
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
-_dumps = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-).encode
+
+def _unencodable(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _json_dumps() -> Callable[[Any], str]:
+    """``json.dumps`` with sorted keys, no spaces, no ASCII escaping.
+
+    The C encoder is made once and called directly (``JSONEncoder.encode`` builds a new one, and
+    a closure, on every call); no circular check, as only values :func:`_plain` accepted come
+    here."""
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder(
+            ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+        ).encode
+    chunks = make(
+        None, _unencodable, json_encoder.encode_basestring, None, ":", ",", True, False, False
+    )
+    return lambda value: "".join(chunks(value, 0))
+
+
+_dumps = _json_dumps()
 
 
 class CanonicalJSONError(ValueError):
@@ -65,19 +86,23 @@ def _plain(value: Any) -> bool:
         for key, item in value.items():
             if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
                 return False
-            if not _plain_scalar(item) and not _plain(item):
+            if not _plain_item(item):
                 return False
         return True
     if kind is list or kind is tuple:
         for item in value:  # noqa: SIM110 (a loop beats all() over a generator here)
-            if not _plain_scalar(item) and not _plain(item):
+            if not _plain_item(item):
                 return False
         return True
-    return _plain_scalar(value)
+    return _plain_item(value)
 
 
-def _plain_scalar(value: Any) -> bool:
+def _plain_item(value: Any) -> bool:
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
-    return kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
+    if kind is dict or kind is list or kind is tuple:
+        return _plain(value)
+    return False

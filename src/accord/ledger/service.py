@@ -4,8 +4,10 @@ sign checkpoints, and read entries, tiles and proofs back.
 Appends are serialised: the first append of a transaction takes the log's lock (a PostgreSQL
 transaction-scoped advisory lock; on SQLite the write lock every write transaction takes with
 ``BEGIN IMMEDIATE``), then reads the tree's right edge once. Later appends in the same
-transaction reuse it, so an append costs two row inserts and about two hashes. The cached edge
-is dropped when the transaction or a savepoint ends, and read again on the next append.
+transaction reuse it, so an append costs about two hashes and two encodings. Its rows wait in
+the writer and go to the database in one ``executemany`` per table, before the next statement
+of any kind on the same connection, and before commit (decision 0911). The cached edge is
+dropped when the transaction or a savepoint ends, and read again on the next append.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import hashlib
 import hmac
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import Connection, Engine, event, func, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -39,6 +41,10 @@ MAX_ENTRY_BYTES = 16 * 1024
 
 _APPEND_LOCK = 0x0ACC0D
 _WRITER = "accord.ledger.writer"
+_PENDING = "accord.ledger.pending"
+"""Key of the connection's ``info`` that names the writer whose rows wait to be inserted."""
+_PENDING_ROWS = 2000
+"""Rows a writer keeps before inserting them anyway (memory stays bounded in long batches)."""
 _CHECKED_TYPES: set[str] = set()
 _EVENT_TYPE = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9_-]*){2,}$")
 _HASH = merkle.HASH_SIZE
@@ -364,7 +370,8 @@ class DatabaseHashes:
 @dataclass
 class _Writer:
     """The tree's right edge and the last checkpoint, valid while this transaction holds the
-    log's lock; plus the raw cursor that inserts rows without ORM overhead."""
+    log's lock; plus the rows appended but not yet inserted, and the driver's own cursor that
+    inserts them without ORM overhead."""
 
     frontier: merkle.Frontier
     checkpoint_size: int | None
@@ -375,6 +382,8 @@ class _Writer:
     sql: _Statements
     transaction: SessionTransaction | None
     """The savepoint (if any) the rows go into: a newer one must be opened before writing."""
+    entries: list[tuple[Any, ...]] = field(default_factory=list)
+    records: list[tuple[int, str]] = field(default_factory=list)
 
     def insert(
         self,
@@ -390,9 +399,24 @@ class _Writer:
         dataset = public.get("dataset")
         if not (type(dataset) is str and len(dataset) <= 40):
             dataset = None
-        row = (seq, event_type, self.sql.time(now), entry, leaf, interior or None, dataset)
-        self.cursor.execute(self.sql.entry, row)
-        self.cursor.execute(self.sql.record, (seq, record_json.decode()))
+        self.entries.append(
+            (seq, event_type, self.sql.time(now), entry, leaf, interior or None, dataset)
+        )
+        self.records.append((seq, record_json.decode()))
+        if len(self.entries) >= _PENDING_ROWS:
+            self.write()
+
+    def write(self) -> None:
+        """Insert the waiting rows: one ``executemany`` per table."""
+        if not self.entries:
+            return
+        entries, records = self.entries, self.records
+        self.entries, self.records = [], []
+        self.cursor.executemany(self.sql.entry, entries)
+        self.cursor.executemany(self.sql.record, records)
+
+    def discard(self) -> None:
+        self.entries, self.records = [], []
 
     def checkpoint_due(self, now: datetime) -> bool:
         if self.checkpoint_size is None or self.checkpoint_time is None:
@@ -418,7 +442,9 @@ class _Statements:
     def for_dialect(cls, dialect: Dialect) -> _Statements:
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         entries = LedgerEntry.__table__
-        time = entries.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+        time: Any = entries.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+        if dialect.name == "sqlite":
+            time = sqlite_time
         record = _INSERT_RECORD.replace("?", mark)
         if dialect.name == "postgresql":
             record = record.replace(f", {mark})", f", CAST({mark} AS JSON))")
@@ -427,6 +453,12 @@ class _Statements:
             record=record,
             time=time or (lambda v: v),
         )
+
+
+def sqlite_time(moment: datetime) -> str:
+    """The text SQLAlchemy stores a UTC datetime column as on SQLite, made in one call rather
+    than two bind processors (a test holds the two equal)."""
+    return moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 _INSERT_ENTRY = (
@@ -470,14 +502,60 @@ def _writer(session: Session, node: NodeContext) -> _Writer:
         transaction=session.get_nested_transaction(),
     )
     session.info[_WRITER] = writer
+    connection.info[_PENDING] = writer
     return writer
+
+
+def write_pending(session: Session) -> None:
+    """Insert the rows this session's appends keep waiting, for a reader that bypasses
+    SQLAlchemy (any statement through SQLAlchemy inserts them first anyway)."""
+    writer = session.info.get(_WRITER)
+    if isinstance(writer, _Writer):
+        writer.write()
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_writer(session: Session, transaction: SessionTransaction) -> None:
-    """The lock, and what was read under it, last as long as the transaction or savepoint."""
+    """The lock, and what was read under it, last as long as the transaction or savepoint.
+
+    Rows still waiting here belong to a transaction that was rolled back: a commit, and any
+    statement (``RELEASE`` or ``ROLLBACK TO SAVEPOINT`` included), inserts them first."""
     if transaction.nested or transaction.parent is None:
-        session.info.pop(_WRITER, None)
+        writer = session.info.pop(_WRITER, None)
+        if isinstance(writer, _Writer):
+            writer.discard()
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _write_before_statement(
+    conn: Connection, _cursor: Any, _sql: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    """Appended rows reach the database before any other statement of their connection, so
+    every read, savepoint and later write sees the log as if each append had inserted at once."""
+    writer = conn.info.get(_PENDING)
+    if writer is not None and writer.entries:
+        writer.write()
+
+
+@event.listens_for(Engine, "commit")
+def _write_before_commit(conn: Connection) -> None:
+    writer = _take_pending(conn)
+    if writer is not None:
+        writer.write()
+
+
+@event.listens_for(Engine, "rollback")
+def _discard_on_rollback(conn: Connection) -> None:
+    writer = _take_pending(conn)
+    if writer is not None:
+        writer.discard()
+
+
+def _take_pending(conn: Connection) -> _Writer | None:
+    if conn.closed or conn.invalidated:
+        return None
+    writer = conn.info.pop(_PENDING, None)
+    return writer if isinstance(writer, _Writer) else None
 
 
 def _full_record(event: Event, seq: int) -> dict[str, Any]:

@@ -47,6 +47,7 @@ class DatabaseLogSource:
             "SELECT seq, entry, leaf_hash, COALESCE(nodes, ?) FROM ledger_entries"
             " WHERE seq >= ? AND seq < ? ORDER BY seq"
         )
+        service.write_pending(self.session)
         dbapi = self.session.connection().connection.dbapi_connection
         if dbapi is None:
             raise RuntimeError("no database connection")
