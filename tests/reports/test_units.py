@@ -4,6 +4,7 @@ and exports, table-driven where the rule is a table."""
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any
 
 import pycountry
@@ -11,8 +12,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from accord.errors import VerificationFailed
+from accord.i18n.translate import use_locale
 from accord.reports.alerts import Thresholds, equity_alerts
-from accord.reports.charts import Bar, Chart, svg
+from accord.reports.charts import Bar, Chart, report_charts, svg
 from accord.reports.exports import render, to_csv
 from accord.reports.regions import UNKNOWN, classification
 from accord.reports.signing import sign_report, verify_envelope
@@ -144,3 +146,44 @@ def test_exports_carry_the_same_figures() -> None:
     assert render(document(), "pdf").startswith(b"%PDF-")
     html = render(document(), "html").decode()
     assert html.startswith("<!DOCTYPE html>") and "Brazil" in html and "<script" not in html
+
+
+def regional_document() -> dict[str, Any]:
+    row = {
+        "requests": 12,
+        "approved": 9,
+        "denied": 3,
+        "grant_rate": 0.75,
+        "median_days": 3.5,
+        "suppressed": [],
+    }
+    doc = document()
+    doc["sections"]["breakdowns"] = {
+        "region": [{**row, "key": "Africa", "label": "Africa"}],
+        "income_group": [{**row, "key": "lower-middle", "label": "lower-middle"}],
+    }
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("code", "title", "region", "income"),
+    [
+        ("en", "Grant rate by world region", "Africa", "lower-middle income"),
+        ("fr", "Taux d'accord par région du monde", "Afrique", "revenu intermédiaire inférieur"),
+        ("es", "Tasa de concesión por región del mundo", "África", "ingreso mediano bajo"),
+        ("pt", "Taxa de concessão por região do mundo", "África", "renda média baixa"),
+        ("ar", "معدل الموافقة حسب منطقة العالم", "أفريقيا", "دخل متوسط أدنى"),
+    ],
+)
+def test_charts_speak_the_readers_language(code: str, title: str, region: str, income: str) -> None:
+    with use_locale(code):
+        charts = report_charts(regional_document())
+        html = render(regional_document(), "html").decode()
+        pdf = render(regional_document(), "pdf")
+    assert charts[0].title == title
+    assert charts[0].bars[0].label == region and region in charts[0].description
+    assert charts[1].bars[0].label == income
+    assert f'<title id="grant-rate-region-title">{escape(title)}</title>' in html
+    direction = "rtl" if code == "ar" else "ltr"
+    assert f'<html lang="{code}" dir="{direction}">' in html
+    assert pdf.startswith(b"%PDF-")  # Arabic falls back to English: the core fonts lack it

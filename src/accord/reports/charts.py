@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from accord.i18n.formats import format_number, format_percent
+from accord.i18n.translate import N_, _
+from accord.reports.regions import UNKNOWN
+
 _BAR_HEIGHT = 22
 _GAP = 8
 _LABEL_WIDTH = 190
@@ -74,18 +78,19 @@ def svg(chart: Chart) -> str:
 
 
 def report_charts(document: Mapping[str, Any]) -> list[Chart]:
-    """The charts a report's figures call for (only those its sections hold)."""
+    """The charts a report's figures call for (only those its sections hold), with titles,
+    descriptions, group names and values in the language in effect."""
     sections = document.get("sections", {})
     charts: list[Chart] = []
     breakdowns = sections.get("breakdowns", {})
     if "region" in breakdowns:
         charts.append(
-            _rate_chart("grant-rate-region", "Grant rate by world region", breakdowns["region"])
+            _rate_chart("grant-rate-region", _("Grant rate by world region"), breakdowns["region"])
         )
     if "income_group" in breakdowns:
         charts.append(
             _rate_chart(
-                "grant-rate-income", "Grant rate by income group", breakdowns["income_group"]
+                "grant-rate-income", _("Grant rate by income group"), breakdowns["income_group"]
             )
         )
         charts.append(_requests_chart(breakdowns["income_group"]))
@@ -97,19 +102,36 @@ def report_charts(document: Mapping[str, Any]) -> list[Chart]:
     return charts
 
 
+GROUP_NAMES = {
+    "Africa": N_("Africa"),
+    "Americas": N_("Americas"),
+    "Asia": N_("Asia"),
+    "Europe": N_("Europe"),
+    "Oceania": N_("Oceania"),
+    "high": N_("high income"),
+    "upper-middle": N_("upper-middle income"),
+    "lower-middle": N_("lower-middle income"),
+    "low": N_("low income"),
+    UNKNOWN: N_("unknown"),
+}
+"""World regions and income groups as the charts name them (keys as the classification has
+them); other labels (countries, organisations) are names and stay as they are."""
+
+
 def _rate_chart(chart_id: str, title: str, rows: Sequence[Mapping[str, Any]]) -> Chart:
     bars = tuple(
         Bar(
-            r["label"],
+            _group(r),
             r["grant_rate"],
-            _percent(r["grant_rate"]) if r["grant_rate"] is not None else _hidden(r),
+            format_percent(r["grant_rate"]) if r["grant_rate"] is not None else _hidden(r),
         )
         for r in rows
     )
     return Chart(
         chart_id,
         title,
-        "Share of decided requests that were approved, per group; " + _list(bars),
+        _("Share of decided requests that were approved, per group: %(values)s")
+        % {"values": _list(bars)},
         bars,
         1.0,
     )
@@ -118,17 +140,18 @@ def _rate_chart(chart_id: str, title: str, rows: Sequence[Mapping[str, Any]]) ->
 def _requests_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
     bars = tuple(
         Bar(
-            r["label"],
+            _group(r),
             r["requests"],
-            str(r["requests"]) if r["requests"] is not None else _hidden(r),
+            format_number(r["requests"]) if r["requests"] is not None else _hidden(r),
         )
         for r in rows
     )
     maximum = max((b.value or 0 for b in bars), default=0)
     return Chart(
         "requests-income",
-        "Requests by income group",
-        "Access requests submitted in the period, per income group; " + _list(bars),
+        _("Requests by income group"),
+        _("Access requests submitted in the period, per income group: %(values)s")
+        % {"values": _list(bars)},
         bars,
         float(maximum),
     )
@@ -137,17 +160,20 @@ def _requests_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
 def _days_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
     bars = tuple(
         Bar(
-            r["label"],
+            _group(r),
             r["median_days"],
-            f"{r['median_days']:g} d" if r["median_days"] is not None else _hidden(r, "no data"),
+            _("%(days)s d") % {"days": format_number(r["median_days"])}
+            if r["median_days"] is not None
+            else _hidden(r, _("no data")),
         )
         for r in rows
     )
     maximum = max((b.value or 0 for b in bars), default=0)
     return Chart(
         "decision-days-region",
-        "Median days to a committee decision, by world region",
-        "Median time from request to committee decision, per region; " + _list(bars),
+        _("Median days to a committee decision, by world region"),
+        _("Median time from request to committee decision, in days, per region: %(values)s")
+        % {"values": _list(bars)},
         bars,
         float(maximum),
     )
@@ -160,25 +186,28 @@ def _reciprocity_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
     )
     return Chart(
         "reciprocity-country",
-        "Reciprocity index by country",
-        "From -1 (only uses data) through 0 (balanced) to +1 (only contributes data); "
-        + _list(bars),
+        _("Reciprocity index by country"),
+        _("From -1 (only uses data) through 0 (balanced) to +1 (only contributes data): %(values)s")
+        % {"values": _list(bars)},
         bars,
         1.0,
         signed=True,
     )
 
 
-def _hidden(row: Mapping[str, Any], otherwise: str = "n/a") -> str:
-    return "suppressed" if row.get("suppressed") else otherwise
+def _group(row: Mapping[str, Any]) -> str:
+    name = GROUP_NAMES.get(str(row.get("key")))
+    return _(name) if name else str(row["label"])
 
 
-def _percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
+def _hidden(row: Mapping[str, Any], otherwise: str | None = None) -> str:
+    if row.get("suppressed"):
+        return _("suppressed")
+    return otherwise if otherwise is not None else _("n/a")
 
 
 def _list(bars: Sequence[Bar]) -> str:
-    return "; ".join(f"{b.label}: {b.text}" for b in bars) or "no data in the period"
+    return "; ".join(f"{b.label}: {b.text}" for b in bars) or _("no data in the period")
 
 
 def _short(label: str) -> str:

@@ -18,6 +18,8 @@ import jinja2
 from fpdf import FPDF
 from markupsafe import Markup
 
+from accord.i18n.locales import SOURCE, language
+from accord.i18n.translate import _, current_locale, translations, use_locale
 from accord.reports.charts import report_charts, svg
 
 Format = Literal["json", "csv", "html", "pdf"]
@@ -92,9 +94,17 @@ def to_html(document: Mapping[str, Any]) -> str:
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
     )
-    environment.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    code = current_locale()
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(code), newstyle=True
+    )
     template = environment.get_template("reports/export.html")
-    return template.render(report=document, charts=chart_markup(document))
+    return template.render(
+        report=document,
+        charts=chart_markup(document),
+        lang=code,
+        direction="rtl" if language(code).rtl else "ltr",
+    )
 
 
 def chart_markup(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -106,6 +116,23 @@ def chart_markup(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def to_pdf(document: Mapping[str, Any]) -> bytes:
+    """The PDF, with its charts in the reader's language when the core fonts can print it
+    (Latin-1), else in English (decision 1005)."""
+    with use_locale(current_locale() if _printable(current_locale()) else SOURCE):
+        return _pdf(document)
+
+
+def _printable(code: str) -> bool:
+    with use_locale(code):
+        sample = _("Grant rate by world region")
+    try:
+        sample.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _pdf(document: Mapping[str, Any]) -> bytes:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_title(f"{document['kind'].title()} report")
     pdf.set_creator(f"Accord node {document['node']['node_id']}")
