@@ -88,7 +88,9 @@ _MESSAGES: dict[str, Callable[[_Ctx], str]] = {
         "this must have at most %(count)s characters",
         _count(c, "max_length"),
     ),
-    "string_pattern_mismatch": lambda c: _l("this is not in the expected form"),
+    "string_pattern_mismatch": lambda c: _l(
+        "this is not in the expected form (%(pattern)s)", pattern=c["pattern"]
+    ),
     "too_short": lambda c: _nl(
         "this needs at least %(count)s item",
         "this needs at least %(count)s items",

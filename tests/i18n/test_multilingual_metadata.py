@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.conftest import Catalog, catalog, organisation, steward  # noqa: F401
+from tests.catalog.conftest import (  # noqa: F401
+    Catalog,
+    catalog,
+    metadata_document,
+    organisation,
+    steward,
+)
 
 HTML = {"Accept": "text/html"}
 TITLES = [
@@ -48,3 +54,51 @@ def test_a_search_in_any_language_finds_the_dataset(
     for query in ("malaria", "paludisme", "moustiquaires", "الملاريا"):
         found = client.get("/api/v1/datasets", params={"q": query}).json()["items"]
         assert [item["dataset_id"] for item in found] == [version["dataset_id"]], query
+
+
+KEYWORDS = ["malaria", {"keyword": "paludisme", "lang": "fr"}, {"keyword": "ملاريا", "lang": "ar"}]
+
+
+def test_keywords_carry_their_language_on_the_page_and_in_exports(
+    client: TestClient,
+    catalog: Catalog,  # noqa: F811
+) -> None:
+    version = catalog.published(keywords=KEYWORDS)
+    assert version["metadata"]["keywords"] == KEYWORDS  # untagged keywords stay plain strings
+    base = f"/api/v1/datasets/{version['dataset_id']}/versions/1"
+
+    page = client.get(f"/datasets/{version['dataset_id']}/versions/1", headers=HTML).text
+    assert '<span dir="auto">malaria</span>' in page
+    assert '<span lang="fr" dir="ltr">paludisme</span>' in page
+    assert '<span lang="ar" dir="rtl">ملاريا</span>' in page
+    french = client.get(
+        f"/datasets/{version['dataset_id']}/versions/1", headers={**HTML, "Accept-Language": "fr"}
+    ).text
+    assert "<span>paludisme</span>" in french  # the page's own language needs no tag
+
+    subjects = client.get(f"{base}/exports/datacite.json").json()["subjects"]
+    assert {"subject": "paludisme", "lang": "fr"} in subjects
+    assert {"subject": "malaria"} in subjects
+    assert 'xml:lang="ar">ملاريا</subject>' in client.get(f"{base}/exports/datacite.xml").text
+    assert '"paludisme"@fr' in client.get(f"{base}/exports/dcat.ttl").text
+
+    found = client.get("/api/v1/datasets", params={"q": "paludisme"}).json()["items"]
+    assert [item["dataset_id"] for item in found] == [version["dataset_id"]]
+
+
+def test_a_bad_keyword_is_refused_with_its_place(
+    client: TestClient,
+    catalog: Catalog,  # noqa: F811
+) -> None:
+    answer = client.post(
+        "/api/v1/datasets",
+        headers={**catalog.steward.headers, "Accept-Language": "fr"},
+        json=metadata_document(
+            catalog.organisation_id, keywords=["fine", {"keyword": "", "lang": "fr"}]
+        ),
+    )
+    assert answer.status_code == 422
+    problem = answer.json()
+    locations = [e["location"] for e in problem["errors"]]
+    assert locations == ["keywords.1"]
+    assert problem["errors"][0]["message"] == "keyword : ceci doit avoir au moins 1 caractère"

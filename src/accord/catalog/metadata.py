@@ -25,12 +25,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import WithJsonSchema
 
 from accord import input_errors
 from accord.catalog.licences import SpdxExpression, licence_url
@@ -106,6 +110,78 @@ class Tier(StrEnum):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- Accord: keywords, each in its language ------------------------------------------------
+
+
+class Keyword(str):
+    """A keyword: plain text wherever text is expected, which may say its language (``lang``).
+
+    Written ``"malaria"``, or ``{"keyword": "paludisme", "lang": "fr"}`` when the language is
+    known; a keyword without a language is stored and exported exactly as before.
+    """
+
+    lang: str | None
+
+    def __new__(cls, text: str, lang: str | None = None) -> Keyword:
+        keyword = super().__new__(cls, text)
+        keyword.lang = lang
+        return keyword
+
+
+def keyword_json(keyword: str) -> str | dict[str, str]:
+    """A keyword as metadata documents write it (an object only when it has a language)."""
+    lang = getattr(keyword, "lang", None)
+    return {"keyword": str(keyword), "lang": lang} if lang else str(keyword)
+
+
+class _TaggedKeyword(_Model):
+    keyword: ShortText
+    lang: LanguageTag | None = None
+
+
+_PLAIN_KEYWORD: TypeAdapter[str] = TypeAdapter(ShortText)
+
+
+def _keyword(value: object) -> Keyword:
+    if isinstance(value, Keyword):
+        return value
+    try:
+        if isinstance(value, dict):
+            tagged = _TaggedKeyword.model_validate(value)
+            return Keyword(tagged.keyword, tagged.lang)
+        return Keyword(_PLAIN_KEYWORD.validate_python(value))
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = input_errors.message(first)
+        raise ValueError(
+            _l("%(location)s: %(message)s", location=where, message=message) if where else message
+        ) from None
+
+
+KeywordItem = Annotated[
+    Keyword,
+    PlainValidator(_keyword),
+    PlainSerializer(keyword_json),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": 200},
+                {
+                    "type": "object",
+                    "properties": {
+                        "keyword": {"type": "string", "minLength": 1, "maxLength": 200},
+                        "lang": {"type": "string", "description": "BCP 47 language tag"},
+                    },
+                    "required": ["keyword"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
+]
 
 
 # --- 2 creator / 7 contributor -------------------------------------------------------------
@@ -500,7 +576,7 @@ class DatasetMetadata(_Model):
     tier: Tier
     organisation_id: OrganisationId
     stewards: list[UserId] = Field(default_factory=list, max_length=20)
-    keywords: list[ShortText] = Field(default_factory=list, max_length=50)
+    keywords: list[KeywordItem] = Field(default_factory=list, max_length=50)
     country_of_origin: CountryCode | None = None
     terms_of_use: LongText | None = None
 

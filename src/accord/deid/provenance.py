@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -204,5 +205,5 @@ def _listed(label: str, columns: list[str]) -> str:
     return f"{label}: {', '.join(columns)}." if columns else ""
 
 
-def _with_keyword(keywords: list[str]) -> list[str]:
-    return keywords if KEYWORD in keywords else [*keywords[:49], KEYWORD]
+def _with_keyword(keywords: Sequence[str]) -> list[str]:
+    return list(keywords) if KEYWORD in keywords else [*keywords[:49], KEYWORD]

@@ -160,7 +160,8 @@ def _subjects(m: DatasetMetadata) -> list[Json]:
     subjects = [_subject(s) for s in m.subjects]
     schemed = [s for s in subjects if not _is_keyword(s)]
     free = [s for s in subjects if _is_keyword(s)]
-    return [*schemed, *free, *({"subject": k} for k in m.keywords)]
+    keywords = (_clean(subject=str(k), lang=k.lang) for k in m.keywords)
+    return [*schemed, *free, *keywords]
 
 
 def _is_keyword(subject: Mapping[str, Any]) -> bool:

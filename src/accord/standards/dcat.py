@@ -206,7 +206,7 @@ def _people(graph: Graph, dataset: URIRef, creators: Iterable[Creator]) -> None:
 def _subjects(graph: Graph, dataset: URIRef, record: VersionRecord) -> None:
     m = record.metadata
     for keyword in m.keywords:
-        graph.add((dataset, DCAT.keyword, Literal(keyword)))
+        graph.add((dataset, DCAT.keyword, Literal(str(keyword), lang=keyword.lang)))
     for subject in m.subjects:
         if subject.value_uri:
             concept = _typed(graph, subject.value_uri, SKOS.Concept)
