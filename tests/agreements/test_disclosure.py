@@ -87,7 +87,8 @@ def test_plain_language_states_each_setting() -> None:
         "Counts are rounded to multiples of 5.",
         "Row-level outputs are never released.",
         "An output checker reviews every output before release.",
-        "Differentially private measurements may spend epsilon 2.5 per grant.",
+        "Differentially private measurements may spend epsilon 2.5 per researcher and dataset, "
+        "across all their grants.",
     )
 
 

@@ -4,8 +4,8 @@ The rules follow the usual output-checking practice for research data centres (E
 *Handbook on Statistical Disclosure Control*, 2010, ch. 4 "magnitude tables" and ch. 5
 "frequency tables"): a minimum number of contributors per cell, a dominance rule for
 magnitudes (the p% rule or the (n,k) rule), optional rounding, and no row-level output unless
-the agreement allows microdata. A privacy budget (epsilon per grant) makes differentially
-private measurements available.
+the agreement allows microdata. A privacy budget (epsilon per researcher and dataset, across
+all their grants) makes differentially private measurements available.
 
 Every setting of the section is optional: what the agreement leaves out, the node's defaults
 fill in (``ACCORD_SANDBOX_DISCLOSURE__*``, see ``accord.sandbox.settings``).
@@ -103,6 +103,6 @@ class DisclosureTerms(Strict):
     )
     privacy_budget: Epsilon | None = Field(
         default=None,
-        description="Total epsilon of the differentially private measurements "
-        "of one grant (absent: no DP measurements)",
+        description="Total epsilon of the differentially private measurements one researcher "
+        "makes on the dataset, across all their grants (absent: no DP measurements)",
     )

@@ -201,7 +201,7 @@ def _disclosure(document: AgreementDocument) -> tuple[str, ...]:
     if terms.privacy_budget is not None:
         lines.append(
             f"Differentially private measurements may spend epsilon {terms.privacy_budget:g} "
-            "per grant."
+            "per researcher and dataset, across all their grants."
         )
     if not lines:
         lines.append("Outputs are checked under this node's default rules.")
