@@ -85,3 +85,10 @@ def test_error_problem_keeps_english_in_the_exception() -> None:
     assert str(error) == "nothing here: /y"
     with use_locale("pt"):
         assert error.problem()["detail"] == "nada aqui: /y"
+
+
+def test_domain_errors_are_translated_in_problem_documents(client: TestClient) -> None:
+    answer = client.get("/api/v1/datasets/ds_nothing", headers={"Accept-Language": "pt"})
+    assert answer.json()["detail"] == "não existe o conjunto de dados 'ds_nothing'"
+    english = client.get("/api/v1/datasets/ds_nothing")
+    assert english.json()["detail"] == "no dataset 'ds_nothing'"

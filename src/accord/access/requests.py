@@ -29,11 +29,13 @@ from accord.agreements.durations import Duration
 from accord.catalog import service as catalog
 from accord.catalog.models import Dataset, DatasetVersion, VersionState
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from accord.i18n.translate import N_, _l
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.identity.permissions import Permission
 from accord.identity.principal import OPERATOR_ID, Principal
 from accord.ids import new_id
+from accord.labels import label
 from accord.node import node_of
 from accord.paging import fetch_page
 
@@ -44,9 +46,9 @@ def submit(session: Session, actor: Principal, data: schemas.RequestCreate) -> A
     """Submit a request; the engine decides now: grant, deny with reasons, or refer."""
     if not data.accept_duties:
         raise InvalidInput(
-            "accept the duties of the dataset's agreement to submit a request",
+            N_("accept the duties of the dataset's agreement to submit a request"),
             code="access.duties-not-accepted",
-            errors=[FieldError("accept_duties", "must be true")],
+            errors=[FieldError("accept_duties", N_("must be true"))],
         )
     user = requester(session, actor)
     version = requestable_version(session, actor, data.dataset_id, data.version)
@@ -102,15 +104,22 @@ def requestable_version(
         version = catalog.get_version(session, dataset_id, number, actor)
     if version.state != VersionState.PUBLISHED:
         raise Conflict(
-            f"{dataset_id}@v{version.number} is {version.state}: only published versions "
-            "can be requested",
+            _l(
+                "%(version)s is %(state)s: only published versions can be requested",
+                version=f"{dataset_id}@v{version.number}",
+                state=label("version-state", version.state),
+            ),
             code="access.version-not-published",
         )
     if version.tier not in REQUESTABLE_TIERS:
         raise Conflict(
-            f"{dataset_id}@v{version.number} is {version.tier} data: no request is needed",
+            _l(
+                "%(version)s is %(tier)s data: no request is needed",
+                version=f"{dataset_id}@v{version.number}",
+                tier=label("tier", version.tier),
+            ),
             code="access.no-request-needed",
-            hint="download it directly (registered data: accept the terms of use first)",
+            hint=N_("download it directly (registered data: accept the terms of use first)"),
         )
     return version
 
@@ -230,7 +239,9 @@ def get_request(session: Session, viewer: Principal, request_id: str) -> AccessR
     """A request its requester, its committee or the review body may see; else NotFound."""
     request = session.get(AccessRequest, request_id) if len(request_id) <= 40 else None
     if request is None or not may_see(viewer, request):
-        raise NotFound(f"no request {request_id[:60]!r}", code="access.request-not-found")
+        raise NotFound(
+            _l("no request %(request)r", request=request_id[:60]), code="access.request-not-found"
+        )
     return request
 
 
@@ -271,7 +282,7 @@ def grant_mode_after_denial(request: AccessRequest) -> str:
     """The mode a grant made on appeal gets: the placement clauses still hold."""
     if any(r["code"] == "residency.node-outside" for r in request.engine_reasons):
         raise Conflict(
-            "the agreement forbids processing these data at this node: no grant is possible",
+            N_("the agreement forbids processing these data at this node: no grant is possible"),
             code="access.residency-forbids",
         )
     sandboxed = request.mode == "sandbox" or any(
@@ -288,10 +299,16 @@ def withdraw(
 ) -> AccessRequest:
     request = get_request(session, actor, request_id)
     if request.requester_id != actor.user_id:
-        raise Forbidden("only the requester may withdraw a request", code="access.not-requester")
+        raise Forbidden(
+            N_("only the requester may withdraw a request"), code="access.not-requester"
+        )
     if request.state not in PENDING_STATES:
         raise Conflict(
-            f"request {request.id} is {request.state}: only pending requests can be withdrawn",
+            _l(
+                "request %(request)s is %(state)s: only pending requests can be withdrawn",
+                request=request.id,
+                state=label("request-state", request.state),
+            ),
             code="access.request-not-pending",
         )
     now = node_of(session).clock.now()

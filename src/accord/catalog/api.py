@@ -19,6 +19,7 @@ from accord.catalog.metadata import DatasetMetadata
 from accord.catalog.search import FACETS, SearchQuery, Sort, decode_cursor, search
 from accord.catalog.verification import manifest_key, verify_catalog
 from accord.errors import NotFound
+from accord.i18n.translate import _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.keys import fingerprint, public_key_b64
@@ -91,7 +92,9 @@ def create_dataset(
 def get_dataset(dataset_id: str, session: SessionDep, principal: Public) -> schemas.DatasetOut:
     dataset = service.get_dataset(session, dataset_id)
     if not service.visible_versions(dataset, principal):
-        raise NotFound(f"no dataset {dataset_id!r}", code="catalog.dataset-not-found")
+        raise NotFound(
+            _l("no dataset %(dataset)r", dataset=dataset_id), code="catalog.dataset-not-found"
+        )
     return documents.dataset_out(session, dataset, principal)
 
 

@@ -41,10 +41,12 @@ from accord.catalog.pids import version_pid
 from accord.catalog.search_index import reindex_dataset
 from accord.clock import rfc3339
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from accord.i18n.translate import N_, _l
 from accord.identity import service as identity
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
+from accord.labels import label
 from accord.node import node_of
 from accord.storage.blobs import BlobInfo, blob_store_of
 from accord.storage.paths import safe_file_path
@@ -60,7 +62,9 @@ def _now(session: Session) -> datetime:
 def get_dataset(session: Session, dataset_id: str) -> Dataset:
     dataset = session.get(Dataset, dataset_id) if len(dataset_id) <= 40 else None
     if dataset is None:
-        raise NotFound(f"no dataset {dataset_id[:60]!r}", code="catalog.dataset-not-found")
+        raise NotFound(
+            _l("no dataset %(dataset)r", dataset=dataset_id[:60]), code="catalog.dataset-not-found"
+        )
     return dataset
 
 
@@ -86,8 +90,10 @@ def get_version(
     else:
         chosen = next((v for v in versions if v.number == number), None)
     if chosen is None:
-        label = f"{dataset_id}@v{number}" if number is not None else dataset_id
-        raise NotFound(f"no visible version {label}", code="catalog.version-not-found")
+        ref = f"{dataset_id}@v{number}" if number is not None else dataset_id
+        raise NotFound(
+            _l("no visible version %(version)s", version=ref), code="catalog.version-not-found"
+        )
     return chosen
 
 
@@ -95,7 +101,11 @@ def get_file(session: Session, version: DatasetVersion, file_id: str) -> Dataset
     found = next((f for f in version.files if f.id == file_id), None)
     if found is None:
         raise NotFound(
-            f"no file {file_id[:60]!r} in {version.dataset_id}@v{version.number}",
+            _l(
+                "no file %(file)r in %(version)s",
+                file=file_id[:60],
+                version=f"{version.dataset_id}@v{version.number}",
+            ),
             code="catalog.file-not-found",
         )
     return found
@@ -105,7 +115,7 @@ def find_file(session: Session, file_id: str) -> DatasetFile:
     """A file by id alone (GA4GH DRS object ids are file ids)."""
     found = session.get(DatasetFile, file_id) if len(file_id) <= 40 else None
     if found is None:
-        raise NotFound(f"no object {file_id[:60]!r}", code="catalog.file-not-found")
+        raise NotFound(_l("no object %(file)r", file=file_id[:60]), code="catalog.file-not-found")
     return found
 
 
@@ -136,9 +146,9 @@ def create_dataset(session: Session, actor: Principal, metadata: DatasetMetadata
     """A new dataset owned by ``metadata.organisation_id``, with draft version 1."""
     if not actor.can(Permission.DATASET_CREATE, organisation_id=metadata.organisation_id):
         raise Forbidden(
-            "you may not create datasets for this organisation",
+            N_("you may not create datasets for this organisation"),
             code="catalog.not-steward",
-            hint="ask an admin for the steward role in this organisation",
+            hint=N_("ask an admin for the steward role in this organisation"),
         )
     metadata = _checked_against_node(session, metadata)
     now = _now(session)
@@ -199,9 +209,9 @@ def start_version(session: Session, actor: Principal, dataset_id: str) -> Datase
     _require(actor, Permission.DATASET_UPDATE, dataset)
     if any(v.state == VersionState.DRAFT for v in dataset.versions):
         raise Conflict(
-            f"{dataset_id} has a draft already",
+            _l("%(dataset)s has a draft already", dataset=dataset_id),
             code="catalog.draft-exists",
-            hint="edit and publish the existing draft first",
+            hint=N_("edit and publish the existing draft first"),
         )
     previous = dataset.versions[-1]
     now = _now(session)
@@ -253,10 +263,14 @@ def add_file(
     existing = next((f for f in version.files if f.path == clean), None)
     if existing is not None and not replace:
         raise Conflict(
-            f"{clean} exists already in {dataset_id}@v{number}",
+            _l(
+                "%(path)s exists already in %(version)s",
+                path=clean,
+                version=f"{dataset_id}@v{number}",
+            ),
             code="catalog.file-exists",
-            hint="remove the file first, or replace it",
-            errors=[FieldError("path", "a file with this path exists")],
+            hint=N_("remove the file first, or replace it"),
+            errors=[FieldError("path", N_("a file with this path exists"))],
         )
     if existing is not None:
         version.files.remove(existing)
@@ -382,7 +396,11 @@ def withdraw(
         raise NotFound(f"no version {dataset_id}@v{number}", code="catalog.version-not-found")
     if version.state != VersionState.PUBLISHED:
         raise Conflict(
-            f"{dataset_id}@v{number} is {version.state}: only published versions are withdrawn",
+            _l(
+                "%(version)s is %(state)s: only published versions are withdrawn",
+                version=f"{dataset_id}@v{number}",
+                state=label("version-state", version.state),
+            ),
             code="catalog.version-not-published",
         )
     text = reason.strip()
@@ -417,7 +435,11 @@ def accept_terms(
     version = get_version(session, dataset_id, number, actor)
     if version.state != VersionState.PUBLISHED:
         raise Conflict(
-            f"{dataset_id}@v{version.number} is {version.state}: its terms cannot be accepted",
+            _l(
+                "%(version)s is %(state)s: its terms cannot be accepted",
+                version=f"{dataset_id}@v{version.number}",
+                state=label("version-state", version.state),
+            ),
             code="catalog.version-not-published",
         )
     digest = terms_digest(terms_of(version))
@@ -494,7 +516,11 @@ def _editable_draft(
         raise NotFound(f"no version {dataset_id}@v{number}", code="catalog.version-not-found")
     if version.state != VersionState.DRAFT:
         raise Conflict(
-            f"{dataset_id}@v{number} is {version.state}: a published version never changes",
+            _l(
+                "%(version)s is %(state)s: a published version never changes",
+                version=f"{dataset_id}@v{number}",
+                state=label("version-state", version.state),
+            ),
             code="catalog.version-immutable",
             hint=f"start a new version with POST /api/v1/datasets/{dataset_id}/versions",
         )
@@ -504,9 +530,9 @@ def _editable_draft(
 def _require(actor: Principal, permission: Permission, dataset: Dataset) -> None:
     if not actor.can(permission, organisation_id=dataset.organisation_id, dataset_id=dataset.id):
         raise Forbidden(
-            f"you may not do this to {dataset.id}",
+            _l("you may not do this to %(dataset)s", dataset=dataset.id),
             code="catalog.not-steward",
-            hint="only stewards of the dataset's organisation may change it",
+            hint=N_("only stewards of the dataset's organisation may change it"),
             extra={"permission": permission.value},
         )
 
