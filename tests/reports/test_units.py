@@ -187,3 +187,5 @@ def test_charts_speak_the_readers_language(code: str, title: str, region: str, i
     direction = "rtl" if code == "ar" else "ltr"
     assert f'<html lang="{code}" dir="{direction}">' in html
     assert pdf.startswith(b"%PDF-")  # Arabic falls back to English: the core fonts lack it
+    if code == "fr":
+        assert '<th scope="row">Afrique</th>' in html, "tables name the groups as the charts do"

@@ -121,7 +121,7 @@ them); other labels (countries, organisations) are names and stay as they are.""
 def _rate_chart(chart_id: str, title: str, rows: Sequence[Mapping[str, Any]]) -> Chart:
     bars = tuple(
         Bar(
-            _group(r),
+            group_name(r),
             r["grant_rate"],
             format_percent(r["grant_rate"]) if r["grant_rate"] is not None else _hidden(r),
         )
@@ -140,7 +140,7 @@ def _rate_chart(chart_id: str, title: str, rows: Sequence[Mapping[str, Any]]) ->
 def _requests_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
     bars = tuple(
         Bar(
-            _group(r),
+            group_name(r),
             r["requests"],
             format_number(r["requests"]) if r["requests"] is not None else _hidden(r),
         )
@@ -160,7 +160,7 @@ def _requests_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
 def _days_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
     bars = tuple(
         Bar(
-            _group(r),
+            group_name(r),
             r["median_days"],
             _("%(days)s d") % {"days": format_number(r["median_days"])}
             if r["median_days"] is not None
@@ -195,7 +195,9 @@ def _reciprocity_chart(rows: Sequence[Mapping[str, Any]]) -> Chart:
     )
 
 
-def _group(row: Mapping[str, Any]) -> str:
+def group_name(row: Mapping[str, Any]) -> str:
+    """A row's label in the language in effect (world regions and income groups; other labels
+    are names)."""
     name = GROUP_NAMES.get(str(row.get("key")))
     return _(name) if name else str(row["label"])
 

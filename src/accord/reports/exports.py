@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from accord.i18n.locales import SOURCE, language
 from accord.i18n.translate import _, current_locale, translations, use_locale
-from accord.reports.charts import report_charts, svg
+from accord.reports.charts import group_name, report_charts, svg
 
 Format = Literal["json", "csv", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("json", "csv", "html", "pdf")
@@ -102,6 +102,7 @@ def to_html(document: Mapping[str, Any]) -> str:
     return template.render(
         report=document,
         charts=chart_markup(document),
+        group_name=group_name,
         lang=code,
         direction="rtl" if language(code).rtl else "ltr",
     )

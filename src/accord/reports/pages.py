@@ -13,6 +13,7 @@ from accord.errors import AccordError
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.reports import exports, service
+from accord.reports.charts import group_name
 from accord.reports.report import KINDS, Kind
 from accord.web.deps import SessionDep
 from accord.web.pages import render
@@ -47,6 +48,7 @@ def reports_page(
         {
             "report": report,
             "charts": exports.chart_markup(report) if report else [],
+            "group_name": group_name,
             "kinds": KINDS,
             "kind": chosen,
             "start": start,
