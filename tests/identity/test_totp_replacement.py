@@ -178,3 +178,38 @@ def test_the_account_page_replaces_the_key(
     assert done.status_code == 201
     assert len(re.findall(r"<li><code>", done.text)) == totp.RECOVERY_CODES
     assert "identity.totp.replaced" in kinds(node)
+
+
+def test_an_administrator_resets_the_key_of_someone_who_lost_everything(
+    client: TestClient, node: NodeContext, make_account: MakeAccount
+) -> None:
+    person, admin = make_account(Role.RESEARCHER), make_account(Role.ADMIN)
+    enrol(node, person)
+    password_sign_in(client, admin)
+    listing = client.get("/admin/users")
+    assert f'href="/admin/users/{person.id}/totp"' in listing.text
+    page = client.get(f"/admin/users/{person.id}/totp")
+    assert page.status_code == 200 and "recovery codes left" in page.text
+    csrf = form_value(page.text, "csrf_token")
+    done = client.post(f"/admin/users/{person.id}/totp/reset", data={"csrf_token": csrf})
+    assert done.status_code == 200 and 'id="totp-reset"' in done.text
+    with node.session() as s:
+        assert not totp.status(s, person.id).enrolled
+    assert kinds(node)[-1] == "identity.totp.reset"
+    again = client.post(f"/admin/users/{person.id}/totp/reset", data={"csrf_token": csrf})
+    assert again.status_code == 404
+    assert client.get("/admin/users/usr_nobody/totp").status_code == 404
+
+
+def test_only_administrators_reach_the_reset_page(
+    client: TestClient, node: NodeContext, make_account: MakeAccount
+) -> None:
+    person, other = make_account(Role.RESEARCHER), make_account(Role.STEWARD)
+    enrol(node, person)
+    password_sign_in(client, other)
+    assert client.get(f"/admin/users/{person.id}/totp").status_code == 403
+    csrf = form_value(client.get("/account/totp").text, "csrf_token")
+    refused = client.post(f"/admin/users/{person.id}/totp/reset", data={"csrf_token": csrf})
+    assert refused.status_code == 403
+    with node.session() as s:
+        assert totp.status(s, person.id).enrolled

@@ -4,7 +4,8 @@
 ``/sign-in/oidc/{provider}/callback``. Every failure shows the sign-in page with the reason and
 starts no session. ``/sign-in/second-step`` asks for a TOTP code (or enrols a user whose role
 requires one); ``/account/totp`` lets a signed-in user enrol, and replace their key when they
-lose or change their device (``/account/totp/replacement``).
+lose or change their device (``/account/totp/replacement``); an administrator resets the key
+of someone who lost both device and recovery codes (``/admin/users/{id}/totp``).
 """
 
 from __future__ import annotations
@@ -308,7 +309,53 @@ def totp_replacement_confirm(
     )
 
 
+UserAdmin = Annotated[Principal, Depends(require(Permission.USER_UPDATE))]
+
+
+@router.get("/admin/users/{user_id}/totp", response_class=HTMLResponse)
+def admin_totp_page(
+    request: Request, user_id: str, session: SessionDep, _: UserAdmin
+) -> HTMLResponse:
+    return _admin_totp_page(request, session, service.get_user(session, user_id).id)
+
+
+@router.post("/admin/users/{user_id}/totp/reset", response_class=HTMLResponse)
+def admin_totp_reset(
+    request: Request, user_id: str, session: SessionDep, principal: UserAdmin
+) -> HTMLResponse:
+    """Remove the key of someone who lost both device and recovery codes (decision 1302)."""
+    user = service.get_user(session, user_id)
+    try:
+        totp.reset(session, principal, user)
+        session.commit()
+    except AccordError as error:
+        session.rollback()
+        return _admin_totp_page(request, session, user.id, error=error)
+    return _admin_totp_page(request, session, user.id, done=True)
+
+
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _admin_totp_page(
+    request: Request,
+    session: SessionDep,
+    user_id: str,
+    *,
+    done: bool = False,
+    error: AccordError | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "identity/admin_totp.html",
+        {
+            "user": service.get_user(session, user_id),
+            "status": totp.status(session, user_id),
+            "done": done,
+            "error": error.message if error else None,
+        },
+        status_code=error.status if error else 200,
+    )
 
 
 def _replacement_form(
