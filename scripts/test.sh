@@ -80,4 +80,5 @@ say "ruff format --check"
 say "mypy --strict src"
 .venv/bin/mypy --strict src
 say "pytest (2 workers)"
-.venv/bin/pytest -n "${ACCORD_TEST_WORKERS:-2}" --dist loadfile "$@"
+# Longest modules first (tests/conftest.py), kept in that order (decision 0021).
+.venv/bin/pytest -n "${ACCORD_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder "$@"
