@@ -138,7 +138,8 @@ def best(
     repeat: int, engine: Engine, work: Callable[[Session], None]
 ) -> tuple[float, float, float]:
     """The fastest of ``repeat`` runs: wall seconds, CPU seconds of this process and of the
-    PostgreSQL backend serving it (0 on SQLite, which works inside this process)."""
+    PostgreSQL backend serving it (0 on SQLite, which works inside this process; parallel
+    workers the backend may start for a query are not counted)."""
     runs = []
     for _ in range(repeat):
         with Session(engine) as session:
