@@ -110,6 +110,19 @@ def _flip_interior_hash(node: NodeContext) -> None:
         conn.execute(text("UPDATE ledger_entries SET nodes = :n WHERE seq = 255"), {"n": changed})
 
 
+def _move_interior_hash(node: NodeContext) -> None:
+    """The last hash of entry 255 moved to entry 256: every hash byte is still there, in the
+    same order, but two rows hold the wrong share."""
+    with node.engine.begin() as conn:
+        nodes = conn.execute(text("SELECT nodes FROM ledger_entries WHERE seq = 255")).scalar_one()
+        conn.execute(
+            text("UPDATE ledger_entries SET nodes = :n WHERE seq = 255"), {"n": nodes[:-32]}
+        )
+        conn.execute(
+            text("UPDATE ledger_entries SET nodes = :n WHERE seq = 256"), {"n": nodes[-32:]}
+        )
+
+
 def _edit_checkpoint_note(node: NodeContext) -> None:
     with node.engine.begin() as conn:
         note = conn.execute(
@@ -133,6 +146,10 @@ TAMPERINGS: dict[str, tuple[Callable[[NodeContext], None], str]] = {
     "entry": (_edit_entry, "entry 100: stored leaf hash is not the hash of the entry"),
     "entry and leaf": (_edit_entry_and_leaf, "root recomputed from the first 129 entries"),
     "interior hash": (_flip_interior_hash, "entry 255: stored interior hash of level 2 is wrong"),
+    "moved interior hash": (
+        _move_interior_hash,
+        "entry 255: stored interior hash of level 8 is wrong",
+    ),
     "checkpoint note": (_edit_checkpoint_note, "checkpoint of 129 entries: signature fails"),
     "checkpoint root": (_edit_checkpoint_root, "checkpoint of 65 entries: stored root differs"),
     "deleted entry": (_delete_entry, "entry 7 is missing"),

@@ -37,6 +37,17 @@ MAX_PROBLEMS = 50
 _HASH = merkle.HASH_SIZE
 
 
+class Packed(NamedTuple):
+    """Stored hashes of consecutive entries as a database reads them in bulk: every leaf hash,
+    then every interior hash, each concatenated in entry order. A source packs only regular
+    rows, having checked each as it read it: the leaf hash has 32 bytes and the interior hashes
+    ``32 * t``, ``t`` the trailing one bits of the entry's number. Any other chunk comes row by
+    row."""
+
+    leaves: bytes
+    nodes: bytes
+
+
 class EntryChunk(NamedTuple):
     """Consecutive entries as a source holds them, column by column, with the hashes stored
     beside them when the source shows them (a database does; over HTTP, tiles show the leaf
@@ -47,16 +58,52 @@ class EntryChunk(NamedTuple):
     leaf_hashes: Sequence[bytes] | None = None
     nodes: Sequence[bytes] | None = None
     """Interior hashes stored with each entry (``b""`` when it completed none)."""
+    packed: Packed | None = None
+    """The stored hashes in bulk instead of ``leaf_hashes`` and ``nodes`` (``seqs`` is then
+    a ``range``)."""
 
     def cut(self, start: int, stop: int | None = None) -> EntryChunk:
         """Entries ``start`` to ``stop`` of this chunk (positions, not sequence numbers)."""
         part = slice(start, stop)
+        packed = self.packed
+        if packed is not None:
+            first = self.seqs[0]
+            end = first + len(self.seqs) if stop is None else first + stop
+            a, b = _interior_count(first, first + start), _interior_count(first, end)
+            packed = Packed(
+                packed.leaves[start * _HASH : (end - first) * _HASH],
+                packed.nodes[a * _HASH : b * _HASH],
+            )
         return EntryChunk(
             self.seqs[part],
             self.entries[part],
             None if self.leaf_hashes is None else self.leaf_hashes[part],
             None if self.nodes is None else self.nodes[part],
+            packed,
         )
+
+    def unpacked(self) -> EntryChunk:
+        """The chunk with its packed hashes split per entry, for a detailed report."""
+        if self.packed is None:
+            return self
+        leaves, nodes = self.packed
+        per_entry, at = [], 0
+        for seq in self.seqs:
+            size = _trailing_ones(seq) * _HASH
+            per_entry.append(nodes[at : at + size])
+            at += size
+        split = [leaves[i : i + _HASH] for i in range(0, len(leaves), _HASH)]
+        return EntryChunk(self.seqs, self.entries, split, per_entry)
+
+
+def _trailing_ones(n: int) -> int:
+    """Interior nodes that appending entry ``n`` completes."""
+    return ((n ^ (n + 1)) >> 1).bit_length()
+
+
+def _interior_count(start: int, end: int) -> int:
+    """Interior nodes completed by appending entries ``start`` to ``end - 1``."""
+    return (end - end.bit_count()) - (start - start.bit_count())
 
 
 class StoredCheckpoint(NamedTuple):
@@ -369,6 +416,10 @@ def _split(chunk: EntryChunk, stops: list[int]) -> Iterator[EntryChunk]:
 
 def _check_part(part: EntryChunk, frontier: merkle.Frontier, report: AuditReport) -> bool:
     """Check consecutive entries starting at the frontier's size; False if one is missing."""
+    if part.packed is not None:
+        if _check_packed(part, frontier):
+            return True
+        part = part.unpacked()
     start = frontier.size
     seqs, entries = part.seqs, part.entries
     if list(seqs) != list(range(start, start + len(seqs))):
@@ -389,6 +440,27 @@ def _check_part(part: EntryChunk, frontier: merkle.Frontier, report: AuditReport
         for seq, stored, computed in zip(seqs, part.nodes, interiors, strict=True):
             if stored != computed:
                 _problem(report, _interior_problem(seq, stored, computed))
+    return True
+
+
+def _check_packed(part: EntryChunk, frontier: merkle.Frontier) -> bool:
+    """The checks of :func:`_check_part` in bulk, all or nothing: True and the frontier
+    extended when every one passes; False, the frontier untouched, when any fails (the caller
+    then looks entry by entry, to say what is wrong)."""
+    packed, entries, start = part.packed, part.entries, frontier.size
+    if packed is None or part.seqs != range(start, start + len(entries)):
+        return False
+    numbers = map(b'"seq":%d,'.__mod__, part.seqs)
+    if not all(map(bytes.__contains__, entries, numbers)):
+        return False
+    sha256 = hashlib.sha256
+    leaves = [sha256(b"\x00" + entry).digest() for entry in entries]
+    if b"".join(leaves) != packed.leaves:
+        return False
+    extended = frontier.copy()
+    if b"".join(extended.extend(leaves)) != packed.nodes:
+        return False
+    frontier.size, frontier.hashes = extended.size, extended.hashes
     return True
 
 

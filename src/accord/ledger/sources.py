@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from accord.errors import NodeUnavailable, VerificationFailed
 from accord.ledger import service
-from accord.ledger.audit import EntryChunk, StoredCheckpoint
+from accord.ledger.audit import EntryChunk, Packed, StoredCheckpoint
 from accord.ledger.tiles import ENTRIES, TILE_WIDTH, Tile, decode_bundle, decode_hashes
 
 
@@ -42,32 +43,97 @@ class DatabaseLogSource:
             after = rows[-1].size
 
     def entries(self, start: int, end: int) -> Iterator[EntryChunk]:
-        """Columns straight from the driver's cursor: this is the audit's hot path."""
-        sql = (
-            "SELECT seq, entry, leaf_hash, COALESCE(nodes, ?) FROM ledger_entries"
-            " WHERE seq >= ? AND seq < ? ORDER BY seq"
-        )
+        """Each chunk read in bulk, one row of aggregates from the database (entries joined by
+        newlines, which canonical JSON never holds raw; hashes concatenated; rows holding the
+        wrong number of hash bytes counted). A chunk that is not exactly whole and regular is
+        read again row by row, so that the audit can say which entry is wrong.
+
+        The next chunk is read by a thread of its own while the audit checks this one: the
+        database works outside Python's interpreter lock, so reading and hashing overlap."""
         service.write_pending(self.session)
         dbapi = self.session.connection().connection.dbapi_connection
         if dbapi is None:
             raise RuntimeError("no database connection")
-        if self.session.get_bind().dialect.paramstyle != "qmark":
-            sql = sql.replace("?", "%s")
-        cursor = dbapi.cursor()
-        while start < end:
-            stop = min(end, start + self.chunk)
-            cursor.execute(sql, (b"", start, stop))
-            rows = cursor.fetchall()
-            if rows:
-                seqs, entries, leaves, nodes = zip(*rows, strict=True)
-                yield EntryChunk(seqs, entries, leaves, nodes)
-            start = stop
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        read = _ChunkReader(dbapi.cursor(), postgresql)
+        bounds = [(a, min(end, a + self.chunk)) for a in range(start, end, self.chunk)]
+        if not bounds:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="accord-log-read") as reader:
+            pending = reader.submit(read, *bounds[0])
+            for following in [*bounds[1:], None]:
+                chunk = pending.result()
+                if following is not None:
+                    pending = reader.submit(read, *following)
+                if chunk is not None:
+                    yield chunk
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         return service.consistency_proof(self.session, old_size, new_size)
 
     def tree_size(self) -> int:
         return service.tree_size(self.session)
+
+
+_ROWS = (
+    "SELECT seq, entry, leaf_hash, COALESCE(nodes, ?) FROM ledger_entries"
+    " WHERE seq >= ? AND seq < ? ORDER BY seq"
+)
+# A row is regular when its leaf hash has 32 bytes and its interior hashes 32 * t bytes, t the
+# trailing one bits of its number: 2**t == (seq + 1) & ~seq.
+_PACKED_SQLITE = """
+SELECT count(*),
+  CAST(group_concat(entry, x'0a') AS BLOB),
+  CAST(group_concat(leaf_hash, '') AS BLOB),
+  CAST(group_concat(nodes, '') AS BLOB),
+  sum(length(leaf_hash) != 32 OR length(COALESCE(nodes, x'')) % 32 != 0
+      OR (1 << (length(COALESCE(nodes, x'')) / 32)) != ((seq + 1) & ~seq))
+FROM (SELECT seq, entry, leaf_hash, nodes FROM ledger_entries
+      WHERE seq >= ? AND seq < ? ORDER BY seq)
+"""
+_PACKED_POSTGRESQL = """
+SELECT count(*),
+  string_agg(entry, '\\x0a'::bytea ORDER BY seq),
+  string_agg(leaf_hash, ''::bytea ORDER BY seq),
+  string_agg(nodes, ''::bytea ORDER BY seq),
+  sum(CASE WHEN length(leaf_hash) = 32 AND mod(length(COALESCE(nodes, ''::bytea)), 32) = 0
+      AND (1::bigint << (length(COALESCE(nodes, ''::bytea)) / 32)) = ((seq + 1) & ~seq)
+      THEN 0 ELSE 1 END)
+FROM ledger_entries WHERE seq >= %s AND seq < %s
+"""
+
+
+class _ChunkReader:
+    """Reads one chunk of entries: in bulk, or row by row when the bulk read is not regular."""
+
+    def __init__(self, cursor: Any, postgresql: bool) -> None:
+        self.cursor = cursor
+        self.packed_sql = _PACKED_POSTGRESQL if postgresql else _PACKED_SQLITE
+        self.rows_sql = _ROWS.replace("?", "%s") if postgresql else _ROWS
+
+    def __call__(self, start: int, stop: int) -> EntryChunk | None:
+        self.cursor.execute(self.packed_sql, (start, stop))
+        chunk = _packed_chunk(start, stop, self.cursor.fetchone())
+        if chunk is not None:
+            return chunk
+        self.cursor.execute(self.rows_sql, (b"", start, stop))
+        rows = self.cursor.fetchall()
+        if not rows:
+            return None
+        seqs, entries, leaves, nodes = zip(*rows, strict=True)
+        return EntryChunk(seqs, entries, leaves, nodes)
+
+
+def _packed_chunk(start: int, stop: int, row: Any) -> EntryChunk | None:
+    """The chunk from one row of aggregates, or None unless every entry is there and regular."""
+    count, joined, leaves, nodes, irregular = row
+    if count != stop - start or irregular or joined is None:
+        return None
+    entries = bytes(joined).split(b"\n")
+    if len(entries) != count:
+        return None
+    packed = Packed(bytes(leaves), b"" if nodes is None else bytes(nodes))
+    return EntryChunk(range(start, stop), entries, packed=packed)
 
 
 class HttpLogSource:
