@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from accord.catalog import service
 from accord.catalog.metadata import parse_metadata
 from accord.catalog.models import FacetTally
-from accord.catalog.search_index import rebuild_facet_counts
+from accord.catalog.search import FACETS
+from accord.catalog.search_index import escape_key, rebuild_facet_counts, unescape_key
 from accord.clock import SettableClock
 from accord.identity.principal import Principal
 from accord.node import NodeContext
@@ -269,3 +272,73 @@ def test_unfiltered_counts_stay_in_step_with_publish_and_withdraw(
         )
         session.rollback()
     assert kept == recounted
+
+
+QUERIES = [
+    {"q": "malaria"},
+    {"q": "malaria", "tier": "open"},
+    {"q": "epidemiology", "year": ["2021", "2022"]},
+    {"tier": ["open", "restricted"]},
+    {"subject": "Epidemiology", "q": "cases"},
+    {"country": "BR", "sort": "title"},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES, ids=lambda p: "-".join(sorted(p)))
+def test_counts_under_words_and_filters_equal_a_recount_of_the_hits(
+    client: TestClient, corpus: dict[str, str], params: dict[str, Any]
+) -> None:
+    """Counts come from each match's facet keys: they must equal counting the hits listed."""
+    body = run(client, limit=100, **params)
+    hits = body["items"]
+    assert body["total"] == len(hits) and body["next_cursor"] is None
+    expected: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+    for hit in hits:
+        values = {
+            "tier": [hit["tier"]],
+            "licence": [hit["licence"]],
+            "organisation": [hit["organisation"]["id"]],
+            "year": [str(hit["year"])],
+            "country": [hit["country"]] if hit["country"] else [],
+            "subject": hit["subjects"],
+        }
+        for facet, found in values.items():
+            for value in found:
+                expected[facet][value] = expected[facet].get(value, 0) + 1
+    assert {f: counts(body, f) for f in FACETS} == expected
+
+
+def test_facet_values_with_line_breaks_and_backslashes_count_and_filter_exactly(
+    client: TestClient, node: NodeContext, operator: Principal, make_org: Callable[..., str]
+) -> None:
+    org = make_org("Back\\slash\tInstitute", "KE")
+    odd = ["Water\\Sanitation", "Line one\nline two", "Tab\there"]
+    dataset = publish(node, operator, org, titles=title("Odd subjects"), subjects=subjects(*odd))
+    body = run(client, q="odd")
+    assert counts(body, "subject") == dict.fromkeys(odd, 1)
+    assert body["facets"]["organisation"][0]["label"] == "Back\\slash\tInstitute"
+    for value in odd:
+        assert ids_of(run(client, q="odd", subject=value)) == [dataset]
+
+
+def test_filtered_ranked_pages_add_up_to_the_whole_result(
+    client: TestClient, corpus: dict[str, str]
+) -> None:
+    for params in ({"q": "malaria"}, {"q": "malaria", "country": ["KE", "BR"]}):
+        everything = ids_of(run(client, limit=100, **params))
+        paged: list[str] = []
+        cursor = None
+        while True:
+            body = run(client, limit=1, **params, **({"cursor": cursor} if cursor else {}))
+            paged += ids_of(body)
+            cursor = body["next_cursor"]
+            if not cursor:
+                break
+        assert paged == everything and len(set(paged)) == len(paged) == 2
+
+
+@given(st.text(max_size=40))
+def test_facet_keys_escape_every_separator(value: str) -> None:
+    escaped = escape_key(value)
+    assert "\n" not in escaped and "\t" not in escaped
+    assert unescape_key(escaped) == value

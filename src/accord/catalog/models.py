@@ -140,6 +140,9 @@ class SearchEntry(Base):
     organisation_name: Mapped[str] = mapped_column(String(300))
     year: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Every facet value of the entry in one column (``search_index.facet_keys``): a search
+    # counts all its facets from one short string per match.
+    facet_keys: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class SearchSubject(Base):

@@ -12,11 +12,11 @@ facet counts, ordering, paging) is the same SQL on both, so both answer with the
 - ``relevance`` (the default with words) ranks title hits above subject and keyword hits above
   creator hits above description hits; ``newest`` is the default without words.
 
-A search with words runs one statement over one materialised set of matches for the total, the
-facet counts and the page's ids, then fetches those rows by id. Without words the page is an
-index walk, and the unfiltered catalogue's counts come from ``catalog_facet_counts``. Statements
-are built once per query *shape* (back end, words or not, sort, which facets filter) and cached;
-values travel as bound parameters.
+A search runs two statements: the ``facet_keys`` of every match, counted in one pass in
+Python (total and every facet at once, the same code on both back ends), and the page. Without
+words or filters the counts come from ``catalog_facet_counts`` instead. Statements are built
+once per query *shape* (back end, words or not, sort, which facets filter) and cached; values
+travel as bound parameters.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,34 +35,29 @@ from sqlalchemy import (
     BindParameter,
     Boolean,
     ColumnElement,
-    CompoundSelect,
     FromClause,
     Integer,
     Row,
     Select,
-    String,
     asc,
     bindparam,
-    cast,
     desc,
     func,
-    literal,
     literal_column,
     select,
     table,
-    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from accord.catalog.models import FacetTally, SearchEntry, SearchSubject, VersionState
+from accord.catalog.search_index import FACET_CODES, SEPARATOR, unescape_key
 from accord.errors import FieldError, InvalidInput
 
 FACETS = ("tier", "licence", "subject", "country", "organisation", "year")
 MAX_LIMIT = 100
 MAX_FACET_VALUES = 20
 MAX_QUERY_WORDS = 12
-PAGE = "page"  # the marker of page rows among the facet rows
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ENTRY = SearchEntry.__table__
 _SUBJECTS = SearchSubject.__table__
@@ -124,7 +120,7 @@ def query_words(text: str) -> list[str]:
 
 
 def search(session: Session, query: SearchQuery) -> SearchResult:
-    """Run ``query``: one statement for the page, one for the total and every facet's counts."""
+    """Run ``query``: one statement for the total and every facet's counts, one for the page."""
     index = text_index_for(session)
     words = query.words
     limit = max(1, min(query.limit, MAX_LIMIT))
@@ -132,13 +128,20 @@ def search(session: Session, query: SearchQuery) -> SearchResult:
     shape = _Shape(index, bool(words), query.effective_sort, tuple(sorted(filtered)))
     params = _parameters(query, filtered, words, index)
     statements = _statements(shape)
-    window = {"page_limit": limit + 1, "page_offset": max(0, query.offset)}
-    rows = session.execute(statements.counts, {**params, **window}).all()
-    total, facets, page_ids = _collect(rows)
-    if statements.page is not None:
-        entries = list(session.execute(statements.page, {**params, **window}).all())
+    offset = max(0, query.offset)
+    if statements.listed:
+        rows = session.execute(statements.counts, params).all()
+        total, facets = count_facets([keys for _, keys in rows])
+        page_ids = [entry_id for entry_id, _ in rows[offset : offset + limit + 1]]
     else:
-        entries = _entries_by_id(session, statements.by_id, page_ids)
+        counted = session.execute(statements.counts, params)
+        if statements.tallied:
+            total, facets = _collect_tallies(counted.all())
+        else:
+            total, facets = count_facets(counted.scalars().all())
+        window = {"page_limit": limit + 1, "page_offset": offset}
+        page_ids = list(session.execute(statements.page, {**params, **window}).scalars())
+    entries = _entries_by_id(session, statements.by_id, page_ids)
     return SearchResult(
         entries=entries[:limit],
         total=total,
@@ -154,24 +157,47 @@ def _entries_by_id(session: Session, statement: Select[Any], ids: list[int]) -> 
     return [found[i] for i in ids if i in found]
 
 
+def count_facets(keys: Sequence[str]) -> tuple[int, dict[str, list[FacetCount]]]:
+    """The total and each facet's counts (largest first, at most ``MAX_FACET_VALUES``) from the
+    ``facet_keys`` of every matching entry: one pass over one short string per match."""
+    lines = Counter(SEPARATOR.join(keys).split(SEPARATOR))
+    lines.pop("", None)
+    found: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
+    for line, count in lines.items():
+        name = FACET_CODES.get(line[:1])
+        if name is None:
+            continue
+        value, _, label = line[1:].partition("\t")
+        value = unescape_key(value)
+        found[name].append(FacetCount(value, unescape_key(label) if label else value, count))
+    return len(keys), {name: _largest(counts) for name, counts in found.items()}
+
+
+def _largest(counts: list[FacetCount]) -> list[FacetCount]:
+    counts.sort(key=lambda c: (-c.count, c.label.lower()))
+    return counts[:MAX_FACET_VALUES]
+
+
 # --- the two full-text back ends -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class TextMatch:
-    """Rows matching every word: a FROM clause, an extra WHERE condition, and a rank (lower is
-    better)."""
+    """Rows matching every word: a FROM clause, an extra WHERE condition, and (``ranked``) the
+    ORDER BY terms of relevance, best first."""
 
     source: FromClause
     condition: ColumnElement[bool] | None
-    rank: ColumnElement[Any] | None
+    relevance: tuple[ColumnElement[Any], ...] = ()
 
 
 class TextIndex(Protocol):
     name: str
 
-    def matches(self, *, ranked: bool) -> TextMatch:
-        """Rows matching the bound ``text_query``; ``ranked`` asks for a rank (a page)."""
+    def matches(self, *, ranked: bool, narrowed: bool = False) -> TextMatch:
+        """Rows matching the bound ``text_query``; ``ranked`` asks for relevance order (a
+        page), otherwise the cheapest way to list every match (counting); ``narrowed`` says
+        that facet filters will drop many of the matches."""
         ...
 
     def query_value(self, words: Sequence[str]) -> str:
@@ -182,27 +208,38 @@ class TextIndex(Protocol):
 class Fts5Index:
     """SQLite FTS5: ``catalog_fts MATCH '"w1" "w2"'`` (implicit AND), ranked by bm25.
 
-    The hits are a materialised CTE so that SQLite's planner always starts from the full-text
-    index and looks rows up by id, instead of scanning ``catalog_search`` through a facet index
-    and probing the full-text index once per row.
+    The matches are a materialised CTE, so that SQLite's planner always starts from the
+    full-text index and looks rows up by id, instead of scanning ``catalog_search`` through a
+    facet index and probing the full-text index once per row. To count, the CTE holds rowids
+    alone (a fraction of the cost of ranking every match). An unfiltered ranked page orders by
+    FTS5's own ``rank`` column alone, which FTS5 sorts itself, so SQLite looks up only the rows
+    of the page (equal ranks come in the order FTS5 gives them, the same every time); under
+    facet filters, which drop most matches, the ranked CTE is joined and what is left sorted.
     """
 
     name = "sqlite"
     _fts = table("catalog_fts", literal_column("rowid"), literal_column("rank"))
 
-    def matches(self, *, ranked: bool) -> TextMatch:
+    def matches(self, *, ranked: bool, narrowed: bool = False) -> TextMatch:
+        match = literal_column("catalog_fts").op("MATCH")(bindparam("text_query"))
+        if ranked and not narrowed:
+            source = self._fts.join(_ENTRY, _ENTRY.c.id == literal_column("catalog_fts.rowid"))
+            return TextMatch(source, match, (asc(literal_column("catalog_fts.rank")),))
         columns: list[ColumnElement[Any]] = [literal_column("catalog_fts.rowid").label("rowid")]
         if ranked:
             columns.append(literal_column("catalog_fts.rank").label("rank"))
         hits = (
             select(*columns)
             .select_from(self._fts)
-            .where(literal_column("catalog_fts").op("MATCH")(bindparam("text_query")))
+            .where(match)
             .cte("hits")
             .prefix_with("MATERIALIZED")
         )
         source = hits.join(_ENTRY, hits.c.rowid == _ENTRY.c.id)
-        return TextMatch(source, None, hits.c.rank if ranked else None)
+        if not ranked:
+            return TextMatch(source, None)
+        relevance = (asc(hits.c.rank), desc(_ENTRY.c.published_at), asc(_ENTRY.c.id))
+        return TextMatch(source, None, relevance)
 
     def query_value(self, words: Sequence[str]) -> str:
         return " ".join(f'"{w}"' for w in words)
@@ -213,14 +250,20 @@ class PostgresTextIndex:
 
     name = "postgresql"
 
-    def matches(self, *, ranked: bool) -> TextMatch:
+    def matches(self, *, ranked: bool, narrowed: bool = False) -> TextMatch:
         document: ColumnElement[Any] = literal_column("catalog_search.document")
         tsquery = func.plainto_tsquery(
             literal_column("'english'::regconfig"), bindparam("text_query")
         )
         condition = document.op("@@", return_type=Boolean)(tsquery)
-        rank = -func.ts_rank_cd(document, tsquery) if ranked else None
-        return TextMatch(_ENTRY, condition, rank)
+        if not ranked:
+            return TextMatch(_ENTRY, condition)
+        relevance = (
+            desc(func.ts_rank_cd(document, tsquery)),
+            desc(_ENTRY.c.published_at),
+            asc(_ENTRY.c.id),
+        )
+        return TextMatch(_ENTRY, condition, relevance)
 
     def query_value(self, words: Sequence[str]) -> str:
         return " ".join(words)
@@ -246,42 +289,57 @@ class _Shape:
 
 @dataclass(frozen=True)
 class _Statements:
-    """``counts``: total, facet counts and (with words) the page's ids, in order; ``page``:
-    the page itself when it is cheaper on its own (no words: an index walk); ``by_id``: rows by
-    id for a page of ids."""
+    """Without filters: ``counts``, the ``facet_keys`` of every match (or, ``tallied``, without
+    words either, the kept counts of the whole catalogue), and ``page``, the ids of the page's
+    entries in order (an unfiltered ranked page lets FTS5 sort; without words it is an index
+    walk). With filters (``listed``), which leave fewer rows, one statement is both: it lists
+    the id and ``facet_keys`` of every remaining match in order, so the full-text index is read
+    and each match looked up once. ``by_id``: the page's entries (only ids go through a sort)."""
 
     counts: Executable
-    page: Select[Any] | None
+    page: Select[Any]
     by_id: Select[Any]
+    tallied: bool = False
+    listed: bool = False
 
 
 @lru_cache(maxsize=512)
 def _statements(shape: _Shape) -> _Statements:
     ranked = shape.has_words and shape.sort is Sort.RELEVANCE
-    match = _match(shape, ranked=ranked)
-    conditions = [*_conditions(shape.facets), *_present(match.condition)]
     by_id = select(*_ENTRY.c).where(_ENTRY.c.id.in_(bindparam("ids", expanding=True)))
+    if shape.facets:
+        match = _match(shape, ranked=ranked, narrowed=True)
+        listing = _in_order(select(_ENTRY.c.id, _ENTRY.c.facet_keys), match, shape)
+        return _Statements(listing, listing, by_id, listed=True)
+    page = (
+        _in_order(select(_ENTRY.c.id), _match(shape, ranked=ranked), shape)
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+    )
     if not shape.has_words:
-        page = (
-            select(*_ENTRY.c)
-            .where(*conditions)
-            .order_by(*_ordering(shape.sort, None, _ENTRY.c))
-            .limit(bindparam("page_limit", type_=Integer))
-            .offset(bindparam("page_offset", type_=Integer))
-        )
-        counts = (
-            _facet_counts(match, conditions, shape.sort, paged=False)
-            if shape.facets
-            else _tallied_counts()
-        )
-        return _Statements(counts, page, by_id)
-    return _Statements(_facet_counts(match, conditions, shape.sort, paged=True), None, by_id)
+        return _Statements(_tallied_counts(), page, by_id, tallied=True)
+    counted = _match(shape, ranked=False)
+    counts = (
+        select(_ENTRY.c.facet_keys)
+        .select_from(counted.source)
+        .where(*_conditions(shape.facets), *_present(counted.condition))
+    )
+    return _Statements(counts, page, by_id)
 
 
-def _match(shape: _Shape, *, ranked: bool) -> TextMatch:
+def _in_order(columns: Select[Any], match: TextMatch, shape: _Shape) -> Select[Any]:
+    """``columns`` of the entries ``match`` finds under the filters, in the order of ``shape``."""
+    return (
+        columns.select_from(match.source)
+        .where(*_conditions(shape.facets), *_present(match.condition))
+        .order_by(*_ordering(shape.sort, match.relevance, _ENTRY.c))
+    )
+
+
+def _match(shape: _Shape, *, ranked: bool, narrowed: bool = False) -> TextMatch:
     if not shape.has_words:
-        return TextMatch(_ENTRY, None, None)
-    return shape.index.matches(ranked=ranked)
+        return TextMatch(_ENTRY, None)
+    return shape.index.matches(ranked=ranked, narrowed=narrowed)
 
 
 def _present(condition: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
@@ -335,63 +393,15 @@ def _year(value: str) -> int:
     return int(value)
 
 
-def _ordering(sort: Sort, rank: ColumnElement[Any] | None, c: Any) -> list[Any]:
-    """ORDER BY terms over columns ``c`` (of ``catalog_search`` or of the matched set)."""
-    if sort is Sort.RELEVANCE and rank is not None:
-        return [asc(rank), desc(c.published_at), asc(c.id)]
+def _ordering(sort: Sort, relevance: tuple[ColumnElement[Any], ...], c: Any) -> list[Any]:
+    """ORDER BY terms over ``catalog_search`` columns ``c``."""
+    if sort is Sort.RELEVANCE and relevance:
+        return list(relevance)
     if sort is Sort.OLDEST:
         return [asc(c.published_at), asc(c.id)]
     if sort is Sort.TITLE:
         return [asc(func.lower(c.title)), asc(c.id)]
     return [desc(c.published_at), desc(c.id)]
-
-
-def _facet_counts(
-    match: TextMatch, conditions: list[ColumnElement[bool]], sort: Sort, *, paged: bool
-) -> CompoundSelect[Any]:
-    """The total, every facet's value counts and (``paged``) the ids of the requested page with
-    their positions, as one statement over one materialised set of matches: the full-text index
-    is read once."""
-    e = _ENTRY.c
-    rank = match.rank if match.rank is not None else literal(None).label("rank")
-    matched = (
-        select(
-            e.id,
-            e.tier,
-            e.licence,
-            e.country,
-            e.organisation_id,
-            e.organisation_name,
-            e.year,
-            e.published_at,
-            e.title,
-            rank.label("rank"),
-        )
-        .select_from(match.source)
-        .where(*conditions)
-        .cte("matched")
-        .prefix_with("MATERIALIZED")
-    )
-    m = matched.c
-    subject = _SUBJECTS.c
-    year = cast(m.year, String)
-    parts = [
-        _group("", literal(""), literal(""), matched),
-        _group("tier", m.tier, m.tier, matched),
-        _group("licence", m.licence, m.licence, matched),
-        _group("country", m.country, m.country, matched),
-        _group("organisation", m.organisation_id, m.organisation_name, matched),
-        _group("year", year, year, matched),
-        _group(
-            "subject",
-            subject.subject,
-            subject.subject,
-            matched.join(_SUBJECTS, subject.search_id == m.id),
-        ),
-    ]
-    if paged:
-        parts.append(_page_ids(matched, sort, match.rank is not None))
-    return union_all(*parts)
 
 
 def _tallied_counts() -> Executable:
@@ -407,55 +417,15 @@ def _tallied_counts() -> Executable:
     )
 
 
-def _page_ids(matched: Any, sort: Sort, ranked: bool) -> Select[Any]:
-    """``('page', id, '', position)`` for the rows of the requested page."""
-    m = matched.c
-    order = _ordering(sort, m.rank if ranked else None, m)
-    window = (
-        select(m.id, func.row_number().over(order_by=order).label("position"))
-        .order_by(*order)
-        .limit(bindparam("page_limit", type_=Integer))
-        .offset(bindparam("page_offset", type_=Integer))
-        .subquery("page")
-    )
-    return select(
-        literal(PAGE).label("facet"),
-        cast(window.c.id, String).label("value"),
-        literal("").label("label"),
-        window.c.position.label("n"),
-    )
-
-
-def _group(
-    facet: str, value: ColumnElement[Any], label: ColumnElement[Any], source: FromClause
-) -> Select[Any]:
-    stmt = select(
-        literal(facet).label("facet"),
-        value.label("value"),
-        label.label("label"),
-        func.count().label("n"),
-    ).select_from(source)
-    if facet:
-        stmt = stmt.where(value.is_not(None)).group_by(value, label)
-    return stmt
-
-
-def _collect(rows: Sequence[Any]) -> tuple[int, dict[str, list[FacetCount]], list[int]]:
-    """Total, facet counts (largest first, at most ``MAX_FACET_VALUES``) and page ids in order."""
+def _collect_tallies(rows: Sequence[Any]) -> tuple[int, dict[str, list[FacetCount]]]:
     total = 0
-    facets: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
-    page: list[tuple[int, int]] = []
+    found: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
     for facet, value, label, count in rows:
         if facet == "":
             total = int(count)
-        elif facet == PAGE:
-            page.append((int(count), int(value)))
-        else:
-            facets[facet].append(FacetCount(str(value), str(label), int(count)))
-    for name, counts in facets.items():
-        counts.sort(key=lambda c: (-c.count, c.label.lower()))
-        facets[name] = counts[:MAX_FACET_VALUES]
-    return total, facets, [entry_id for _, entry_id in sorted(page)]
+        elif facet in found:
+            found[facet].append(FacetCount(str(value), str(label), int(count)))
+    return total, {name: _largest(counts) for name, counts in found.items()}
 
 
 # --- cursors -------------------------------------------------------------------------------

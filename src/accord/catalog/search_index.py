@@ -8,7 +8,7 @@ The full-text index follows the row by itself (FTS5 triggers; a generated tsvect
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +45,7 @@ def search_values(
 ) -> dict[str, Any]:
     """The ``catalog_search`` column values for one version (used by the service and by bulk
     loaders, so that both fill the index the same way)."""
-    return {
+    values = {
         "dataset_id": dataset_id,
         "version_id": version_id,
         "number": number,
@@ -67,6 +67,49 @@ def search_values(
         "year": metadata.publication_year or published_at.year,
         "published_at": published_at,
     }
+    values["facet_keys"] = facet_keys(values, subject_values(metadata))
+    return values
+
+
+FACET_CODES = {
+    "t": "tier",
+    "l": "licence",
+    "c": "country",
+    "o": "organisation",
+    "y": "year",
+    "s": "subject",
+}
+
+
+def facet_keys(entry: Mapping[str, Any], subjects: Sequence[str]) -> str:
+    """One line per facet value of an entry: a one-letter facet code, then the value (an
+    organisation's line also carries its name after a tab). Searches count these lines."""
+    tokens = [
+        "t" + escape_key(entry["tier"]),
+        "l" + escape_key(entry["licence"]),
+        "o" + escape_key(entry["organisation_id"]) + "\t" + escape_key(entry["organisation_name"]),
+        "y" + str(entry["year"]),
+    ]
+    if entry["country"]:
+        tokens.append("c" + escape_key(entry["country"]))
+    tokens += ["s" + escape_key(s) for s in subjects]
+    return SEPARATOR.join(tokens)
+
+
+def escape_key(value: str) -> str:
+    """A facet value on one line: backslash, newline and tab escaped."""
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+
+
+def unescape_key(value: str) -> str:
+    if "\\" not in value:
+        return value
+    out, chars = [], iter(value)
+    for char in chars:
+        if char == "\\":
+            char = {"n": "\n", "t": "\t"}.get(nxt := next(chars, ""), nxt)
+        out.append(char)
+    return "".join(out)
 
 
 def translated_titles(metadata: DatasetMetadata) -> list[str]:
