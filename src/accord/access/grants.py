@@ -21,7 +21,7 @@ from accord.access.models import AccessRequest, DutyKind, DutyStatus, Grant, Gra
 from accord.access.suspensions import suspensions_of
 from accord.agreements.durations import Duration
 from accord.errors import Conflict, Forbidden, NotFound
-from accord.i18n.translate import _l
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -136,7 +136,7 @@ def get_grant(session: Session, viewer: Principal, grant_id: str) -> Grant:
     """A grant its holder, the committee of its dataset or the review body may see."""
     grant = session.get(Grant, grant_id) if len(grant_id) <= 40 else None
     if grant is None or not may_see(viewer, grant):
-        raise NotFound(f"no grant {grant_id[:60]!r}", code="access.grant-not-found")
+        raise NotFound(_l("no grant %(grant)r", grant=grant_id[:60]), code="access.grant-not-found")
     return grant
 
 
@@ -146,9 +146,10 @@ def own_grant(session: Session, holder: Principal, grant_id: str) -> Grant:
     if grant is None or grant.user_id != holder.user_id:
         if grant is not None and may_see(holder, grant):
             raise Forbidden(
-                f"only the holder of {grant_id} may do this", code="access.not-grant-holder"
+                _l("only the holder of %(grant)s may do this", grant=grant_id),
+                code="access.not-grant-holder",
             )
-        raise NotFound(f"no grant {grant_id[:60]!r}", code="access.grant-not-found")
+        raise NotFound(_l("no grant %(grant)r", grant=grant_id[:60]), code="access.grant-not-found")
     return grant
 
 
@@ -199,7 +200,7 @@ def revoke(
     grant = get_grant(session, actor, grant_id)
     if not _may_revoke(actor, grant):
         raise Conflict(
-            "only the committee of this dataset or the review body may revoke its grants",
+            N_("only the committee of this dataset or the review body may revoke its grants"),
             code="access.not-allowed-to-revoke",
             status=403,
         )
@@ -217,7 +218,9 @@ def revoke_grant(
 ) -> Grant:
     now = node_of(session).clock.now()
     if grant.status == GrantStatus.REVOKED:
-        raise Conflict(f"grant {grant.id} was revoked already", code="access.grant-revoked")
+        raise Conflict(
+            _l("grant %(grant)s was revoked already", grant=grant.id), code="access.grant-revoked"
+        )
     grant.status = GrantStatus.REVOKED
     grant.revoked_at = now
     grant.revocation_reason = reason
@@ -262,7 +265,9 @@ def stop_sandbox_jobs(session: Session, grant: Grant, reason: str) -> int:
 def reinstate(session: Session, actor_id: str, grant: Grant, reason: str) -> Grant:
     """Undo a revocation (a sanction overturned on appeal); the original expiry still holds."""
     if grant.status != GrantStatus.REVOKED:
-        raise Conflict(f"grant {grant.id} is not revoked", code="access.grant-not-revoked")
+        raise Conflict(
+            _l("grant %(grant)s is not revoked", grant=grant.id), code="access.grant-not-revoked"
+        )
     grant.status = GrantStatus.ACTIVE
     grant.revoked_at = None
     grant.revocation_reason = None
@@ -297,7 +302,8 @@ def extend(session: Session, actor_id: str, grant: Grant, request: AccessRequest
     now = node_of(session).clock.now()
     if grant.status == GrantStatus.REVOKED:
         raise Conflict(
-            f"grant {grant.id} was revoked: it cannot be renewed", code="access.grant-revoked"
+            _l("grant %(grant)s was revoked: it cannot be renewed", grant=grant.id),
+            code="access.grant-revoked",
         )
     new_end = max(grant.expires_at, Duration.parse(request.duration).after(now))
     grant.expires_at = new_end
