@@ -89,7 +89,7 @@ def test_a_researcher_queries_and_reads_the_checked_result(page: Page, demo_node
         "SELECT calcifications, max(head_circumference_z) FROM zika GROUP BY 1"
     )
     page.get_by_role("button", name="Run in the sandbox").click()
-    expect(page.locator("#state")).to_have_text("checked", timeout=60_000)
+    expect(page.locator("#state")).to_have_text("awaiting output check", timeout=60_000)
     job_url = page.url
 
     page.context.clear_cookies()
