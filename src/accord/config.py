@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest file accepted by upload endpoints",
     )
+    upload_expiry_hours: int = Field(
+        default=7 * 24,
+        ge=1,
+        description="Hours an unfinished upload may live before the storage sweep drops it",
+    )
     upload_quota_user_bytes: int | None = Field(
         default=None, ge=0, description="Bytes each user may hold in uploads (unset: no quota)"
     )

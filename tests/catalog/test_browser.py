@@ -63,7 +63,7 @@ def test_search_with_a_facet_open_a_dataset_and_download_a_file(
     assert saved.read_bytes().startswith(b"household,sub_county,members")
 
 
-def test_steward_creates_uploads_and_publishes_a_dataset(
+def test_steward_creates_uploads_edits_and_publishes_a_dataset(
     page: Page, demo_node: LiveNode, tmp_path: Path
 ) -> None:
     page.goto(f"{demo_node.url}/sign-in?next=/datasets/new")
@@ -94,6 +94,15 @@ def test_steward_creates_uploads_and_publishes_a_dataset(
     expect(page.get_by_role("cell", name="data/cholera.csv", exact=True)).to_be_visible(
         timeout=20_000
     )
+
+    page.get_by_role("link", name="Edit draft metadata").click()
+    expect(page.get_by_role("heading", name="Edit draft metadata")).to_be_visible()
+    expect(page.get_by_label("Creators (required)")).to_have_value("Haddad, Amira")
+    page.get_by_label("Description (required)").fill(
+        "Weekly suspected cholera cases by clinic, with confirmed cases marked."
+    )
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("with confirmed cases marked")).to_be_visible()
 
     page.get_by_role("button", name="Publish version 1").click()
     expect(page.get_by_role("heading", name="How to cite")).to_be_visible()

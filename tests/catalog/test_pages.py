@@ -208,3 +208,70 @@ def test_upload_script_is_served_from_the_node(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert "Tus-Resumable" in response.text
+
+
+def test_steward_edits_a_drafts_metadata_and_keeps_what_the_form_does_not_show(
+    catalog: Catalog, client: TestClient
+) -> None:
+    created = catalog.create(
+        creators=[
+            {
+                "name": "Kamau, Wanjiru",
+                "affiliation": [{"name": "Nairobi Centre for Genomic Medicine"}],
+            }
+        ],
+        subjects=[{"subject": "Malaria", "subject_scheme": "MeSH"}],
+        funding_references=[{"funder_name": "Wellcome Trust"}],
+    )
+    dataset_id = created["dataset"]["id"]
+    csrf = signed_in(client, catalog.steward)
+    page = client.get(f"/datasets/{dataset_id}/versions/1", headers=HTML).text
+    assert f'href="/datasets/{dataset_id}/versions/1/metadata"' in page
+    form = client.get(f"/datasets/{dataset_id}/versions/1/metadata", headers=HTML)
+    assert form.status_code == 200
+    assert 'value="Kamau, Wanjiru"' not in form.text and "Kamau, Wanjiru" in form.text
+    fields = {
+        "csrf_token": csrf,
+        "title": "Clinic visits, revised",
+        "description": "Weekly counts of clinic visits, by district.",
+        "creators": "Kamau, Wanjiru\nOkoye, Samuel | 0000-0002-1825-0097",
+        "tier": "registered",
+        "licence": "CC0-1.0",
+        "subjects": "Malaria; Primary care",
+        "keywords": "clinics",
+        "language": "en",
+        "terms_of_use": "Cite the dataset.",
+    }
+    refused = client.post(
+        f"/datasets/{dataset_id}/versions/1/metadata",
+        data={**fields, "licence": "not a licence"},
+        headers=HTML,
+    )
+    assert refused.status_code == 422 and 'id="e-licence"' in refused.text
+    saved = client.post(
+        f"/datasets/{dataset_id}/versions/1/metadata", data=fields, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text
+    version = client.get(
+        f"/api/v1/datasets/{dataset_id}/versions/1", headers=catalog.steward.headers
+    ).json()
+    metadata = version["metadata"]
+    assert metadata["titles"][0]["title"] == "Clinic visits, revised"
+    assert (version["tier"], version["licence"]) == ("registered", "CC0-1.0")
+    kamau, okoye = metadata["creators"]
+    assert kamau["affiliation"][0]["name"] == "Nairobi Centre for Genomic Medicine"
+    assert okoye["name_identifiers"][0]["name_identifier"] == "0000-0002-1825-0097"
+    assert metadata["subjects"][0]["subject_scheme"] == "MeSH"
+    assert [s["subject"] for s in metadata["subjects"]] == ["Malaria", "Primary care"]
+    assert metadata["funding_references"][0]["funder_name"] == "Wellcome Trust"
+
+
+def test_only_a_drafts_stewards_reach_its_edit_page(
+    catalog: Catalog, client: TestClient, make_account: Any
+) -> None:
+    published = catalog.published()
+    url = f"/datasets/{published['dataset_id']}/versions/1/metadata"
+    signed_in(client, catalog.steward)
+    assert client.get(url, headers=HTML).status_code == 409
+    client.cookies.clear()
+    assert client.get(url, headers=HTML, follow_redirects=False).status_code in {303, 401}

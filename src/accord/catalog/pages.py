@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 from accord.access.pages.checker import use_check_section
 from accord.catalog import documents, service
 from accord.catalog.access import is_steward, may_download, refusal, terms_of
-from accord.catalog.forms import form_errors, metadata_from_form
+from accord.catalog.forms import (
+    edited_metadata,
+    form_errors,
+    form_from_metadata,
+    metadata_from_form,
+)
 from accord.catalog.metadata import DatasetMetadata, Tier, parse_metadata
 from accord.catalog.models import DatasetVersion, VersionState
 from accord.catalog.search import FACETS, SearchQuery, Sort, decode_cursor, search
@@ -202,16 +207,125 @@ def _new_form(
 ) -> HTMLResponse:
     orgs, _ = identity.list_organisations(session, limit=200)
     allowed = [o for o in orgs if principal.can(Permission.DATASET_CREATE, organisation_id=o.id)]
+    return _metadata_form(
+        request,
+        form,
+        errors,
+        organisations=allowed,
+        action="/datasets/new",
+        status_code=status_code,
+    )
+
+
+def _metadata_form(
+    request: Request,
+    form: dict[str, str],
+    errors: dict[str, str],
+    *,
+    organisations: list[Any],
+    action: str,
+    back_url: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The metadata form: a new dataset's, or (``back_url``: the draft) a draft's edit page."""
     return render(
         request,
         "catalog/new.html",
         {
             "form": form,
             "errors": errors,
-            "organisations": allowed,
+            "organisations": organisations,
             "tiers": [t.value for t in Tier],
             "licences": LICENCE_SUGGESTIONS,
+            "action": action,
+            "editing": back_url is not None,
+            "back_url": back_url,
         },
+        status_code=status_code,
+    )
+
+
+# --- editing a draft's metadata ----------------------------------------------------------------
+
+
+@router.get("/datasets/{dataset_id}/versions/{number}/metadata", response_class=HTMLResponse)
+def edit_metadata_form(
+    request: Request,
+    dataset_id: str,
+    number: int,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.DATASET_UPDATE))],
+) -> HTMLResponse:
+    version = _editable(session, principal, dataset_id, number)
+    return _edit_form(request, session, version, form_from_metadata(version.document), {})
+
+
+@router.post("/datasets/{dataset_id}/versions/{number}/metadata", response_class=HTMLResponse)
+def edit_metadata(
+    request: Request,
+    dataset_id: str,
+    number: int,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.DATASET_UPDATE))],
+    title: Annotated[str, Form(max_length=500)] = "",
+    description: Annotated[str, Form(max_length=20_000)] = "",
+    creators: Annotated[str, Form(max_length=20_000)] = "",
+    publisher: Annotated[str, Form(max_length=500)] = "",
+    tier: Annotated[str, Form(max_length=20)] = "",
+    licence: Annotated[str, Form(max_length=300)] = "",
+    subjects: Annotated[str, Form(max_length=5_000)] = "",
+    keywords: Annotated[str, Form(max_length=5_000)] = "",
+    language: Annotated[str, Form(max_length=100)] = "",
+    country_of_origin: Annotated[str, Form(max_length=2)] = "",
+    publication_year: Annotated[str, Form(max_length=4)] = "",
+    doi: Annotated[str, Form(max_length=300)] = "",
+    terms_of_use: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    version = _editable(session, principal, dataset_id, number)
+    form = {
+        "title": title, "description": description, "creators": creators,
+        "organisation_id": version.dataset.organisation_id, "publisher": publisher, "tier": tier,
+        "licence": licence, "subjects": subjects, "keywords": keywords, "language": language,
+        "country_of_origin": country_of_origin, "publication_year": publication_year,
+        "doi": doi, "terms_of_use": terms_of_use,
+    }  # fmt: skip
+    try:
+        metadata = parse_metadata(edited_metadata(version.document, form))
+        service.update_draft(session, principal, dataset_id, number, metadata)
+        session.commit()
+    except AccordError as error:
+        session.rollback()
+        if error.status in {401, 403, 404}:
+            raise
+        errors = form_errors(error.errors) or {"form": error.message}
+        version = _editable(session, principal, dataset_id, number)
+        return _edit_form(request, session, version, form, errors, status_code=error.status)
+    return RedirectResponse(f"/datasets/{dataset_id}/versions/{number}", status_code=303)
+
+
+def _editable(
+    session: Session, principal: Principal, dataset_id: str, number: int
+) -> DatasetVersion:
+    return service.editable_draft(session, principal, dataset_id, number)
+
+
+def _edit_form(
+    request: Request,
+    session: Session,
+    version: DatasetVersion,
+    form: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> HTMLResponse:
+    owner = identity.get_organisation(session, version.dataset.organisation_id)
+    path = f"/datasets/{version.dataset_id}/versions/{version.number}"
+    return _metadata_form(
+        request,
+        form,
+        errors,
+        organisations=[owner],
+        action=f"{path}/metadata",
+        back_url=path,
         status_code=status_code,
     )
 

@@ -48,6 +48,7 @@ from accord.identity.principal import Principal
 from accord.ids import new_id
 from accord.labels import label
 from accord.node import node_of
+from accord.storage import releases
 from accord.storage.blobs import BlobInfo, blob_store_of
 from accord.storage.paths import safe_file_path
 
@@ -258,8 +259,10 @@ def add_file(
     kind = (media_type or "").strip().lower() or guess_media_type(clean)
     if not is_media_type(kind):
         raise _invalid([FieldError("media_type", "a media type looks like text/csv")])
-    if not blob_store_of(node_of(session)).exists(blob.sha256):
-        raise Conflict(f"blob {blob.sha256} is not stored", code="storage.blob-missing")
+    try:
+        releases.claim(session, blob.sha256)
+    except NotFound:
+        raise Conflict(f"blob {blob.sha256} is not stored", code="storage.blob-missing") from None
     existing = next((f for f in version.files if f.path == clean), None)
     if existing is not None and not replace:
         raise Conflict(
@@ -317,12 +320,14 @@ def stored_blob_for_operator(session: Session, actor: Principal, sha256: str) ->
 def remove_file(
     session: Session, actor: Principal, dataset_id: str, number: int, file_id: str
 ) -> None:
-    """Detach a file from a draft (the blob stays in the store)."""
+    """Detach a file from a draft; a blob nothing else references is released, and the storage
+    sweep deletes its bytes (``accord.storage.releases``)."""
     version = _editable_draft(session, actor, dataset_id, number, Permission.FILE_UPLOAD)
     file = get_file(session, version, file_id)
     version.files.remove(file)
     version.updated_at = _now(session)
     session.flush()
+    releases.release(session, file.sha256, file.size, actor.user_id, version.updated_at)
     ledger.append(
         session,
         ledger.Event(
@@ -504,6 +509,14 @@ def _set_metadata(version: DatasetVersion, metadata: DatasetMetadata) -> None:
     version.title = metadata.title[:500]
     version.tier = metadata.tier.value
     version.licence = metadata.licence[:300]
+
+
+def editable_draft(
+    session: Session, actor: Principal, dataset_id: str, number: int
+) -> DatasetVersion:
+    """The draft ``actor`` may edit (``Forbidden``, ``NotFound``, or ``Conflict`` when the
+    version is published or withdrawn)."""
+    return _editable_draft(session, actor, dataset_id, number, Permission.DATASET_UPDATE)
 
 
 def _editable_draft(

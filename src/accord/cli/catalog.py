@@ -46,11 +46,31 @@ TUS = {"Tus-Resumable": "1.0.0"}
 Ref = Annotated[str, typer.Argument(help="Dataset id, ds_…@vN, or a persistent id")]
 
 
+uploads = typer.Typer(help="Resumable uploads: the storage sweep", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(datasets, name="dataset")
+    app.add_typer(uploads, name="upload")
     app.command("search")(search)
     app.command("download")(download)
     app.command("verify")(verify)
+
+
+# --- upload -------------------------------------------------------------------------------------
+
+
+@uploads.command("sweep")
+def upload_sweep(ctx: typer.Context) -> None:
+    """Drop expired unfinished uploads and stray staged files, delete the bytes of removed files
+    nothing references any more (run hourly or daily)."""
+    state = state_of(ctx)
+    done = state.client.post("/api/v1/uploads/sweeps")
+    state.emit(
+        done,
+        f"expired {done['expired']} · strays {done['strays']} · "
+        f"blobs deleted {done['blobs_deleted']} · kept {done['blobs_kept']}",
+    )
 
 
 # --- dataset ------------------------------------------------------------------------------------

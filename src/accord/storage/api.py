@@ -19,7 +19,7 @@ from accord.storage import quotas, tus, uploads
 from accord.storage.blobs import blob_store_of
 from accord.storage.models import Upload
 from accord.storage.responses import blob_response
-from accord.storage.schemas import UploadOut, UsageListOut, UsageOut
+from accord.storage.schemas import SweepOut, UploadOut, UsageListOut, UsageOut
 from accord.storage.staging import offset_conflict
 from accord.web.deps import NodeDep, SessionDep
 from accord.web.problems import problem_response
@@ -105,6 +105,24 @@ def usage_by_user(
     """The node's heaviest uploaders first, with the quotas that apply (admin)."""
     items = [UsageOut.model_validate(u.as_json()) for u in quotas.usage_by_user(session, limit)]
     return UsageListOut(items=items)
+
+
+@router.post("/sweeps", response_model=SweepOut)
+def run_sweep(
+    session: SessionDep,
+    node: NodeDep,
+    _: Annotated[Principal, Depends(require(Permission.NODE_ADMIN))],
+) -> SweepOut:
+    """Drop expired unfinished uploads and stray staged files, delete released blobs (admin;
+    idempotent: run it hourly or daily)."""
+    done = uploads.sweep(session, node.clock.now())
+    session.commit()
+    return SweepOut(
+        expired=done.expired,
+        strays=done.strays,
+        blobs_deleted=done.blobs_deleted,
+        blobs_kept=done.blobs_kept,
+    )
 
 
 @router.head("/{upload_id}")

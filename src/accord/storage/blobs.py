@@ -85,6 +85,11 @@ class BlobStore(Protocol):
         """The digest of every committed blob (for backups), in no particular order."""
         ...
 
+    def delete(self, sha256: str) -> bool:
+        """Remove the blob; False if it was not stored. Only ``accord.storage.releases`` calls
+        this, for a blob nothing references any more."""
+        ...
+
     def check_ready(self) -> None:
         """Raise ``OSError`` (or the back end's error) unless the store can take writes now."""
         ...
@@ -180,6 +185,15 @@ class LocalBlobStore:
         for path in (self.root / "sha256").glob("??/??/*"):
             if is_sha256(path.name) and path.is_file():
                 yield path.name
+
+    def delete(self, sha256: str) -> bool:
+        path = self.path_of(sha256)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        _fsync_dir(path.parent)
+        return True
 
     def open_writer(self) -> LocalBlobWriter:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)

@@ -30,3 +30,14 @@ class Upload(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BlobRelease(Base):
+    """A blob that lost its last reference (a file removed from a draft): the storage sweep
+    deletes its bytes if still nothing references it then."""
+
+    __tablename__ = "storage_blob_releases"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -129,6 +129,13 @@ class S3BlobStore:
             raise
         return _stream_body(answer["Body"], chunk_size)
 
+    def delete(self, sha256: str) -> bool:
+        key = self.key_of(sha256)
+        if self._head(key) is None:
+            return False
+        self.client.delete_object(Bucket=self.location.bucket, Key=key)
+        return True
+
     def import_file(self, path: Path, sha256: str) -> bool:
         target = self.key_of(sha256)
         if self._head(target) is None:

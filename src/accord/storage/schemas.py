@@ -37,3 +37,13 @@ class UsageOut(BaseModel):
 
 class UsageListOut(BaseModel):
     items: list[UsageOut]
+
+
+class SweepOut(BaseModel):
+    """What a storage sweep did: unfinished uploads expired, stray staged files removed, and
+    released blobs deleted (or kept, because something references them again)."""
+
+    expired: int
+    strays: int
+    blobs_deleted: int
+    blobs_kept: int

@@ -21,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,6 +131,24 @@ class UploadStaging:
             self._digests.pop(upload_id, None)
         self.path_of(upload_id).unlink(missing_ok=True)
         self._offset_path(upload_id).unlink(missing_ok=True)
+
+    def discard_strays(self, owned: set[str], before: datetime) -> int:
+        """Discard staged uploads not in ``owned`` last written before ``before``; how many."""
+        if not self.root.is_dir():
+            return 0
+        strays: set[str] = set()
+        for path in self.root.iterdir():
+            upload_id = path.name.split(".", 1)[0]
+            if upload_id in owned or upload_id in strays:
+                continue
+            try:
+                if path.stat().st_mtime < before.timestamp():
+                    strays.add(upload_id)
+            except FileNotFoundError:
+                continue
+        for upload_id in strays:
+            self.discard(upload_id)
+        return len(strays)
 
     def _offset_path(self, upload_id: str) -> Path:
         return self.root / f"{upload_id}.offset"

@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
 from accord import ledger
-from accord.errors import Conflict, FieldError, Gone, InvalidInput, NotFound
+from accord.errors import AccordError, Conflict, FieldError, Gone, InvalidInput, NotFound
 from accord.ids import new_id
 from accord.node import NodeContext, node_of
+from accord.storage import releases
 from accord.storage.blobs import BlobInfo, LocalBlobStore, blob_store_of
 from accord.storage.ingest import check_declared, sha256_mismatch
 from accord.storage.models import Upload
@@ -36,7 +37,6 @@ from accord.storage.paths import safe_file_path
 from accord.storage.quotas import check_quota
 from accord.storage.staging import Appender, UploadStaging
 
-UPLOAD_TTL = timedelta(days=7)
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}"
 _MEDIA_TYPE = re.compile(f"{_TOKEN}/{_TOKEN}")
 BATCH_BYTES = 1 << 20
@@ -92,7 +92,7 @@ def create_upload(
         upload_metadata=request.metadata or {},
         created_at=now,
         updated_at=now,
-        expires_at=now + UPLOAD_TTL,
+        expires_at=now + timedelta(hours=node.settings.upload_expiry_hours),
     )
     session.add(upload)
     staging_of(node).create(upload.id)
@@ -246,6 +246,11 @@ def _complete(session: Session, upload: Upload, appender: Appender) -> None:
         raise sha256_mismatch(upload.expected_sha256, sha256)
     blob_store_of(node).import_file(staging.path_of(upload.id), sha256)
     staging.discard(upload.id)
+    try:
+        releases.claim(session, sha256)
+    except AccordError:
+        _finish(session, upload, UploadState.FAILED, None)
+        raise
     _finish(session, upload, UploadState.COMPLETE, sha256)
 
 
@@ -266,8 +271,10 @@ def _finish(session: Session, upload: Upload, state: UploadState, sha256: str | 
 
 
 def terminate_upload(session: Session, upload: Upload) -> None:
-    """Termination: forget the upload and its staged bytes (a stored blob stays)."""
-    staging_of(node_of(session)).discard(upload.id)
+    """Termination: forget the upload and its staged bytes; the blob of a finished upload is
+    released if nothing else references it (``accord.storage.releases``)."""
+    node = node_of(session)
+    staging_of(node).discard(upload.id)
     session.delete(upload)
     ledger.append(
         session,
@@ -277,6 +284,11 @@ def terminate_upload(session: Session, upload: Upload) -> None:
             public={"upload": upload.id},
         ),
     )
+    if upload.state == UploadState.COMPLETE and upload.sha256 is not None:
+        session.flush()
+        releases.release(
+            session, upload.sha256, upload.length, upload.owner_user_id, node.clock.now()
+        )
 
 
 def expire_uploads(session: Session, now: datetime) -> int:
@@ -293,6 +305,31 @@ def expire_uploads(session: Session, now: datetime) -> int:
             ledger.Event(type="storage.upload.expired", public={"upload": upload.id}),
         )
     return len(expired)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What one storage sweep did."""
+
+    expired: int
+    strays: int
+    blobs_deleted: int
+    blobs_kept: int
+
+
+def sweep(session: Session, now: datetime) -> Sweep:
+    """The storage sweep (``accord upload sweep``, ``POST /api/v1/uploads/sweeps``; run it
+    hourly or daily): drop expired unfinished uploads (logged), staged files that no upload owns
+    once they are older than an upload may live (left by a creation whose transaction failed),
+    and the bytes of released blobs nothing references any more (logged)."""
+    expired = expire_uploads(session, now)
+    session.commit()
+    node = node_of(session)
+    owned = set(session.scalars(select(Upload.id).where(Upload.state == UploadState.RECEIVING)))
+    before = now - timedelta(hours=node.settings.upload_expiry_hours)
+    strays = staging_of(node).discard_strays(owned, before)
+    collected = releases.collect(session)
+    return Sweep(expired, strays, collected.deleted, collected.kept)
 
 
 _STAGING: weakref.WeakKeyDictionary[NodeContext, UploadStaging] = weakref.WeakKeyDictionary()
