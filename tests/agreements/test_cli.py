@@ -24,7 +24,7 @@ from accord.cli.state import CliState
 from accord.config import load_settings
 from accord.identity.principal import local_operator
 from accord.node import NodeContext
-from accord.web.security import current_principal
+from accord.web.security import act_as
 
 DV = "dv_01JD3BBBBBBBBBBBBBBBBBBBBB"
 
@@ -38,7 +38,7 @@ def offline(tmp_path: Path) -> CliState:
 def online(app: FastAPI, node: NodeContext) -> Iterator[CliState]:
     """A CLI state whose client talks to an in-process node with the agreements API mounted."""
     app.include_router(agreements_api.router)
-    app.dependency_overrides[current_principal] = local_operator
+    act_as(app, local_operator())
     with TestClient(app, base_url="http://local.accord") as http:
         state = CliState(settings=node.settings)
         state.__dict__["client"] = NodeClient(http)

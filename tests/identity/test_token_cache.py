@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from accord.identity import service
 from accord.identity.permissions import Role
 from accord.identity.token_cache import TokenCache
 from accord.node import NodeContext
@@ -89,3 +90,16 @@ def test_unknown_tokens_are_not_cached(app: FastAPI, client: TestClient) -> None
         response = client.get("/api/v1/me", headers={"Authorization": "Bearer acc_unknown"})
         assert response.status_code == 401
     assert app.state.token_cache._entries == {}
+
+
+def test_me_from_the_cache_is_the_account_document(
+    client: TestClient, node: NodeContext, make_account: MakeAccount
+) -> None:
+    account = make_account(Role.RESEARCHER)
+    first = client.get("/api/v1/me", headers=account.headers)
+    cached = client.get("/api/v1/me", headers=account.headers)
+    with node.session(readonly=True) as session:
+        principal = service.principal_from_token(session, account.token)
+        expected = service.account(session, principal).model_dump(mode="json")
+    assert first.json() == cached.json() == expected
+    assert cached.headers["content-type"] == "application/json"

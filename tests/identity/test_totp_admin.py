@@ -21,7 +21,7 @@ from accord.identity import totp
 from accord.identity.permissions import Role
 from accord.identity.principal import local_operator
 from accord.node import NodeContext
-from accord.web.security import current_principal
+from accord.web.security import act_as
 from tests.conftest import Account, MakeAccount
 
 
@@ -62,7 +62,7 @@ def test_only_administrators_manage_keys(client: TestClient, make_account: MakeA
 
 @pytest.fixture
 def cli(app: FastAPI, node: NodeContext) -> Iterator[CliState]:
-    app.dependency_overrides[current_principal] = local_operator
+    act_as(app, local_operator())
     with TestClient(app, base_url="http://local.accord") as http:
         state = CliState(settings=node.settings)
         state.__dict__["client"] = NodeClient(http)

@@ -17,7 +17,7 @@ from accord.errors import AccordError, NodeUnavailable, VerificationFailed
 from accord.identity.principal import local_operator
 from accord.node import NodeContext
 from accord.web.app import create_app
-from accord.web.security import current_principal
+from accord.web.security import act_as
 
 
 class ApiError(AccordError):
@@ -70,8 +70,7 @@ class NodeClient:
     @classmethod
     def local(cls, node: NodeContext) -> NodeClient:
         app = create_app(node)
-        operator = local_operator()
-        app.dependency_overrides[current_principal] = lambda: operator
+        act_as(app, local_operator())
         transport = _InProcessTransport(app)
         return cls(httpx.Client(base_url="http://local.accord", transport=transport))
 

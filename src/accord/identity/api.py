@@ -15,7 +15,7 @@ from accord.node import NodeContext
 from accord.paging import Page
 from accord.web.deps import SessionDep
 from accord.web.links import paged
-from accord.web.security import require
+from accord.web.security import require, token_holder_of
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
@@ -30,11 +30,12 @@ def _user_out(user: User) -> schemas.UserOut:
 async def me(
     request: Request,
     principal: Annotated[Principal, Depends(require(Permission.SIGNED_IN))],
-) -> schemas.Me:
-    """The caller's account (for tokens, as the token cache holds it: decision 0008)."""
-    account: schemas.Me | None = getattr(request.state, "account", None)
-    if account is not None:
-        return account
+) -> schemas.Me | Response:
+    """The caller's account (for tokens, as the token cache holds it, serialised once:
+    decisions 0008 and 0010)."""
+    holder = token_holder_of(request)
+    if holder is not None:
+        return Response(holder.account_json, media_type="application/json")
     node: NodeContext = request.app.state.node
     return await run_in_threadpool(_account, node, principal)
 

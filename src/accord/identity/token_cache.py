@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import event
@@ -42,6 +43,11 @@ class TokenHolder:
     principal: Principal
     account: schemas.Me
     expires_at: datetime
+
+    @cached_property
+    def account_json(self) -> bytes:
+        """The account document as ``GET /api/v1/me`` sends it, serialised once per entry."""
+        return self.account.model_dump_json(by_alias=True).encode()
 
 
 @dataclass(frozen=True)

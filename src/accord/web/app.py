@@ -48,6 +48,7 @@ from accord.web import i18n as web_i18n
 from accord.web import pages, problems, system
 from accord.web.caching import StaticCaching, static_url_for
 from accord.web.middleware import BodyLimit, SecurityHeaders
+from accord.web.routes import add_routes
 
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
@@ -104,6 +105,9 @@ def create_app(node: NodeContext) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # The node reports through its Prometheus metrics and JSON logs; FastAPI's own
+        # OpenTelemetry hooks would only ask on every request whether a provider is set.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.openapi_version = "3.1.0"
     app.state.node = node
@@ -112,9 +116,10 @@ def create_app(node: NodeContext) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.token_limiter = MemoryLimiter()
     app.state.token_cache = TokenCache()
+    app.state.acting_principal = None  # accord.web.security.act_as
     problems.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        add_routes(app, router)
     app.mount("/static/swagger", StaticFiles(directory=SWAGGER_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import Forbidden, RateLimited, Unauthenticated
@@ -29,12 +28,44 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 
 
+# Where a request keeps what authenticating it found (scope keys: no per-request objects).
+_PRINCIPAL = "accord.principal"
+_HOLDER = "accord.token_holder"
+_UNKNOWN = object()
+
+
+def act_as(app: FastAPI, principal: Principal) -> None:
+    """Every request to ``app`` acts as ``principal``, whatever it sends: the CLI's in-process
+    client on the node's own data dir acts as the local operator (who holds the keys)."""
+    app.state.acting_principal = principal
+
+
 async def current_principal(request: Request) -> Principal | None:
     """The caller, from ``Authorization: Bearer`` or the session cookie; None if anonymous.
 
-    Tokens are looked up in the process's token cache first (decision 0008); database lookups
-    run in the thread pool, never on the event loop; anonymous requests need no lookup at all.
+    Worked out once per request, however many guards ask. Tokens are looked up in the
+    process's token cache first (decision 0008); database lookups run in the thread pool,
+    never on the event loop; anonymous requests need no lookup at all.
     """
+    scope = request.scope
+    principal = scope.get(_PRINCIPAL, _UNKNOWN)
+    if principal is _UNKNOWN:
+        principal = scope[_PRINCIPAL] = await _authenticate(request)
+        request.state.principal = principal  # what pages show the signed-in person
+    assert principal is None or isinstance(principal, Principal)
+    return principal
+
+
+def token_holder_of(request: Request) -> TokenHolder | None:
+    """What the request's bearer token speaks for, once a guard has authenticated it."""
+    holder = request.scope.get(_HOLDER)
+    return holder if isinstance(holder, TokenHolder) else None
+
+
+async def _authenticate(request: Request) -> Principal | None:
+    acting: Principal | None = getattr(request.app.state, "acting_principal", None)
+    if acting is not None:
+        return acting
     authorization = request.headers.get("authorization")
     principal: Principal | None = None
     if authorization:
@@ -44,13 +75,12 @@ async def current_principal(request: Request) -> Principal | None:
                 "the Authorization header must be `Bearer <token>`", code="identity.bad-token"
             )
         holder = await token_holder(request, secret.strip())
-        request.state.account = holder.account
+        request.scope[_HOLDER] = holder
         principal = holder.principal
         _limit_rate(request, principal)
     elif cookie := request.cookies.get(SESSION_COOKIE):
         node: NodeContext = request.app.state.node
         principal = await run_in_threadpool(_principal_from_cookie, node, cookie)
-    request.state.principal = principal
     if principal is not None:
         web_i18n.prefer_account_language(request.scope, principal.language)
     return principal
@@ -118,10 +148,10 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal | None]
     every unsafe method (header ``X-CSRF-Token`` or form field ``csrf_token``).
     """
 
-    async def guard(
-        request: Request,
-        principal: Annotated[Principal | None, Depends(current_principal)],
-    ) -> Principal | None:
+    async def guard(request: Request) -> Principal | None:
+        # One dependency, not two: each level of FastAPI's dependency solving costs about as
+        # much as the whole token check (decision 0010).
+        principal = await current_principal(request)
         if permission is Permission.PUBLIC:
             # Public routes act with no authority of the caller, so a forged cross-site request
             # gains nothing from the session; they keep their own checks (sign-in has one).
