@@ -25,6 +25,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -38,7 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from accord.catalog.metadata import DatasetMetadata
 from accord.config import Settings
 from accord.db import make_engine
+from accord.standards.oai import responses
 from accord.standards.oai.formats import datacite_resource, oai_dc
+from accord.standards.oai.index import header_of
 from accord.standards.oai.models import OaiCounter, OaiRecord
 from tests.live import make_live_node
 from tests.standards.builders import MINIMAL, record
@@ -65,21 +68,20 @@ def seed(data_dir: Path, count: int, host: str) -> None:
             for i in range(first, min(first + 10_000, count)):
                 dc, datacite = rendered[i % TEMPLATES]
                 deleted = i % 1000 == 999
-                rows.append(
-                    {
-                        "version_id": f"dv_{i:026d}",
-                        "seq": i + 1,
-                        "identifier": f"oai:{host}:bench/ds_{i:026d}@v1",
-                        "dataset_id": f"ds_{i:026d}",
-                        "number": 1,
-                        "organisation_id": f"org_{i % 7:026d}",
-                        "tier": TIERS[i % 4],
-                        "datestamp": start + timedelta(seconds=i),
-                        "deleted": deleted,
-                        "oai_dc": None if deleted else dc,
-                        "datacite": None if deleted else datacite,
-                    }
-                )
+                row = {
+                    "version_id": f"dv_{i:026d}",
+                    "seq": i + 1,
+                    "identifier": f"oai:{host}:bench/ds_{i:026d}@v1",
+                    "dataset_id": f"ds_{i:026d}",
+                    "number": 1,
+                    "organisation_id": f"org_{i % 7:026d}",
+                    "tier": TIERS[i % 4],
+                    "datestamp": start + timedelta(seconds=i),
+                    "deleted": deleted,
+                    "oai_dc": None if deleted else dc,
+                    "datacite": None if deleted else datacite,
+                }
+                rows.append({**row, "header": responses.header(header_of(SimpleNamespace(**row)))})
             connection.execute(insert(OaiRecord), rows)
         connection.execute(update(OaiCounter).values(value=count))
     engine.dispose()

@@ -13,6 +13,7 @@ from lxml import etree
 from pydantic import ValidationError
 from sickle import Sickle
 from sickle.oaiexceptions import BadArgument, CannotDisseminateFormat, NoRecordsMatch
+from sqlalchemy import select, update
 
 from accord.catalog import service as catalog_service
 from accord.clock import SettableClock
@@ -20,6 +21,7 @@ from accord.config import Settings
 from accord.identity.principal import Principal
 from accord.node import NodeContext
 from accord.standards.oai import service as oai_service
+from accord.standards.oai.models import OaiRecord
 from accord.standards.oai.protocol import format_datestamp
 from accord.standards.xsd import validate_datacite
 from accord.web.app import create_app
@@ -219,6 +221,30 @@ def test_identify_get_record_and_every_protocol_error(
         list(sickle.ListRecords(metadataPrefix="mods"))
     with pytest.raises(BadArgument):
         list(sickle.ListRecords(metadataPrefix="oai_dc", until="yesterday"))
+
+
+def test_pages_join_stored_headers_and_rows_indexed_before_headers_were_kept(
+    client: TestClient, publish_many: PublishMany, node: NodeContext, operator: Principal
+) -> None:
+    """Each record's header is stored when it is indexed and sent as stored; a row from before
+    headers were kept (NULL) gets the same header written per request."""
+    made = publish_many(3)
+    withdraw(node, operator, made[1][0])
+    with node.session() as session:
+        stored = session.scalars(select(OaiRecord.header).order_by(OaiRecord.seq)).all()
+    assert all(h is not None and h.startswith("<header") for h in stored)
+    requests = [
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc"},
+        {"verb": "ListIdentifiers", "metadataPrefix": "oai_dc"},
+        {"verb": "GetRecord", "metadataPrefix": "oai_dc",
+         "identifier": f"oai:testserver:test-node/{made[1][0]}@v1"},
+    ]  # fmt: skip
+    pages = [client.get("/oai", params=params).content for params in requests]
+    assert all(header.encode() in pages[0] for header in stored)
+    assert b'<header status="deleted">' in pages[2]
+    with node.engine.begin() as connection:  # as rows indexed before the migration are
+        connection.execute(update(OaiRecord).values(header=None))
+    assert [client.get("/oai", params=params).content for params in requests] == pages
 
 
 def test_identify_names_the_configured_admin_email(node: NodeContext) -> None:

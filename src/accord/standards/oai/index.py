@@ -10,6 +10,7 @@ from the catalog for a node whose index was built by other code or under another
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -20,11 +21,14 @@ from accord import ledger
 from accord.catalog.models import DatasetVersion, VersionState
 from accord.identity.principal import Principal
 from accord.node import node_of
+from accord.standards.oai import responses
 from accord.standards.oai.formats import datacite_resource, oai_dc
 from accord.standards.oai.models import OaiCounter, OaiRecord
 from accord.standards.records import record_of
 
 HARVESTED_STATES = frozenset({VersionState.PUBLISHED, VersionState.WITHDRAWN})
+ORG_SET = "org"
+TIER_SET = "tier"
 
 
 def repository_identifier(base_url: str) -> str:
@@ -55,7 +59,24 @@ def index_version(session: Session, version: DatasetVersion) -> OaiRecord:
     row.deleted = version.state == VersionState.WITHDRAWN
     row.oai_dc = None if row.deleted else oai_dc(record)
     row.datacite = None if row.deleted else datacite_resource(record)
+    row.header = header_xml(row)
     return row
+
+
+def header_xml(row: OaiRecord) -> str:
+    """The ``<header>`` of a harvest record, as list pages and GetRecord send it."""
+    return responses.header(header_of(row))
+
+
+def header_of(row: Any) -> responses.Header:
+    """The header values of a harvest row (an ``OaiRecord`` or a row of its columns)."""
+    datestamp = row.datestamp if row.datestamp.tzinfo else row.datestamp.replace(tzinfo=UTC)
+    return responses.Header(
+        row.identifier,
+        datestamp,
+        (f"{ORG_SET}:{row.organisation_id}", f"{TIER_SET}:{row.tier}"),
+        row.deleted,
+    )
 
 
 def next_seq(session: Session) -> int:

@@ -5,7 +5,7 @@ takes the next value of ``oai_counter`` in the same transaction: the counter row
 until commit, so sequence order is commit order and a harvester paging by ``seq`` never passes
 a record that has yet to commit. A withdrawn version keeps its row as a deleted record
 (``deletedRecord`` is ``persistent``). The metadata of published versions never changes, so
-each row keeps its ``oai_dc`` and DataCite XML ready to send.
+each row keeps its ``oai_dc`` and DataCite XML, and its header, ready to send.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ class OaiRecord(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     oai_dc: Mapped[str | None] = mapped_column(Text)
     datacite: Mapped[str | None] = mapped_column(Text)
+    header: Mapped[str | None] = mapped_column(Text)
+    """The record's ``<header>`` element as sent (None for rows indexed before it was kept)."""
 
 
 class OaiCounter(Base):

@@ -121,8 +121,14 @@ def _text(value: str) -> str:
 
 
 def record(h: Header, metadata: str | None) -> str:
-    body = "" if h.deleted or metadata is None else f"<metadata>{metadata}</metadata>"
-    return f"<record>{header(h)}{body}</record>"
+    return stored_record(header(h), h.deleted, metadata)
+
+
+def stored_record(header_xml: str, deleted: bool, metadata: str | None) -> str:
+    """A ``<record>`` joined from a stored header and stored metadata."""
+    if deleted or metadata is None:
+        return f"<record>{header_xml}</record>"
+    return f"<record>{header_xml}<metadata>{metadata}</metadata></record>"
 
 
 def list_page(verb: str, items: list[str], token: Token | None) -> str:

@@ -22,7 +22,13 @@ from accord.identity import service as identity
 from accord.standards.oai import responses
 from accord.standards.oai.errors import OaiError
 from accord.standards.oai.formats import FORMATS, oai_datacite
-from accord.standards.oai.index import oai_identifier, repository_identifier
+from accord.standards.oai.index import (
+    ORG_SET,
+    TIER_SET,
+    header_of,
+    oai_identifier,
+    repository_identifier,
+)
 from accord.standards.oai.models import OaiRecord
 from accord.standards.oai.protocol import (
     GetRecord,
@@ -37,8 +43,6 @@ from accord.standards.oai.protocol import (
 from accord.standards.oai.tokens import ListState, decode_token, encode_token, expiry
 
 PAGE_SIZE = {"ListRecords": 1000, "ListIdentifiers": 2000}
-ORG_SET = "org"
-TIER_SET = "tier"
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ def _get_record(session: Session, repo: Repository, request: GetRecord) -> str:
     row = _row_by_identifier(session, request.identifier)
     _check_prefix(request.prefix)
     metadata = _metadata(request.prefix, row.oai_dc, row.datacite, repo.node_id)
-    return responses.get_record(responses.record(_header(row), metadata))
+    return responses.get_record(responses.stored_record(_header(row), row.deleted, metadata))
 
 
 # --- ListIdentifiers and ListRecords -----------------------------------------------------------
@@ -148,7 +152,14 @@ def _list(session: Session, repo: Repository, request: ListRequest) -> str:
     if not rows and state.sent == 0:
         raise OaiError("noRecordsMatch", "no records match these arguments")
     page, more = rows[:size], len(rows) > size
-    items = [_item(state, row, repo.node_id) for row in page]
+    if state.verb == "ListIdentifiers":
+        items = [_header(row) for row in page]
+    else:
+        prefix, node_id, record = state.prefix, repo.node_id, responses.stored_record
+        items = [
+            record(_header(row), row.deleted, _metadata(prefix, row[-1], row[-1], node_id))
+            for row in page
+        ]
     return responses.list_page(state.verb, items, _token(state, page, more, repo))
 
 
@@ -201,6 +212,7 @@ def _columns(state: ListState) -> Select[Any]:
     table = OaiRecord.__table__.c
     columns: list[Any] = [
         table.seq,
+        table.header,
         table.identifier,
         table.datestamp,
         table.deleted,
@@ -233,27 +245,10 @@ def _set_condition(spec: str) -> ColumnElement[bool] | None:
     return None
 
 
-def _item(state: ListState, row: Any, node_id: str) -> str:
-    header = responses.Header(
-        row.identifier,
-        _utc(row.datestamp),
-        (f"{ORG_SET}:{row.organisation_id}", f"{TIER_SET}:{row.tier}"),
-        row.deleted,
-    )
-    if state.verb == "ListIdentifiers":
-        return responses.header(header)
-    stored = row[6]
-    metadata = _metadata(state.prefix, stored, stored, node_id)
-    return responses.record(header, metadata)
-
-
-def _header(row: OaiRecord) -> responses.Header:
-    return responses.Header(
-        row.identifier,
-        _utc(row.datestamp),
-        (f"{ORG_SET}:{row.organisation_id}", f"{TIER_SET}:{row.tier}"),
-        row.deleted,
-    )
+def _header(row: Any) -> str:
+    """The stored ``<header>``, or one written now for a row indexed before headers were kept."""
+    stored: str | None = row.header
+    return stored if stored is not None else responses.header(header_of(row))
 
 
 def _check_prefix(prefix: str) -> None:
