@@ -64,6 +64,10 @@ class Node:
     def post(self, path: str, body: Any) -> httpx.Response:
         return httpx.post(f"{self.url}{path}", json=body, headers=self.headers, timeout=60)
 
+    def ready(self) -> None:
+        """Wait until the node answers (after ``serve(..., wait=False)``)."""
+        _wait(self.live)
+
     def fingerprint(self) -> str:
         return str(
             httpx.get(f"{self.url}/.well-known/accord-node", timeout=60).json()["public_key"][
@@ -163,7 +167,10 @@ class Node:
             node.engine.dispose()
 
 
-def serve(live: LiveNode, node_id: str, jurisdiction: str) -> Node:
+def serve(live: LiveNode, node_id: str, jurisdiction: str, *, wait: bool = True) -> Node:
+    """Initialise ``live`` as ``node_id`` with an admin's token and an organisation, and serve it;
+    with ``wait=False`` the process is only launched (``Node.ready()`` waits for it), so that
+    several nodes start side by side."""
     live.init("--node-id", node_id, "--jurisdiction", jurisdiction)
     settings = Settings(data_dir=live.data_dir, base_url=live.url)
     identity = read_identity(live.data_dir)
@@ -194,14 +201,17 @@ def serve(live: LiveNode, node_id: str, jurisdiction: str) -> Node:
             session.commit()
     finally:
         node.engine.dispose()
-    _start(live)
-    return Node(live, node_id, secret, org.id)
+    served = Node(live, node_id, secret, org.id)
+    live.launch()
+    if wait:
+        served.ready()
+    return served
 
 
-def _start(live: LiveNode, patience: float = 240) -> None:
-    """``live.start()``, waiting longer for a node still starting on a busy machine."""
+def _wait(live: LiveNode, patience: float = 240) -> None:
+    """``live.wait_until_ready()``, waiting longer for a node still starting on a busy machine."""
     try:
-        live.start()
+        live.wait_until_ready()
     except RuntimeError:
         if live.process is None or live.process.poll() is not None:
             raise

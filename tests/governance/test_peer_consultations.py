@@ -26,7 +26,9 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]
     started: list[Node] = []
     try:
         for node_id, country in (("kenya", "KE"), ("brazil", "BR")):
-            started.append(serve(make_live_node(root / node_id), node_id, country))
+            started.append(serve(make_live_node(root / node_id), node_id, country, wait=False))
+        for node in started:
+            node.ready()
         kenya, brazil = started
         kenya.add_peer(brazil)
         assert brazil.add_peer(kenya)["confirmed"] is True

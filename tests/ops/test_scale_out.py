@@ -29,6 +29,7 @@ LOAD_SECONDS = 15.0
 CLIENT_THREADS = 6
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not NGINX.exists(), reason="nginx is not installed (apt-get install nginx)"),
     pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} is not set: needs PostgreSQL"),
 ]
