@@ -46,7 +46,9 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Node]]
         for node_id, country in (("kenya", "KE"), ("brazil", "BR"), ("germany", "DE")):
             env = STILL if node_id == "kenya" else GROWING
             live = make_live_node(root / node_id, extra_env=env)
-            started[node_id] = serve(live, node_id, country)
+            started[node_id] = serve(live, node_id, country, wait=False)
+        for node in started.values():
+            node.ready()
         yield started
     finally:
         for node in started.values():
