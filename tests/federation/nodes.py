@@ -6,7 +6,6 @@ node serves; everything between nodes goes over HTTP on loopback ports.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -66,7 +65,7 @@ class Node:
 
     def ready(self) -> None:
         """Wait until the node answers (after ``serve(..., wait=False)``)."""
-        _wait(self.live)
+        self.live.wait_until_ready()
 
     def fingerprint(self) -> str:
         return str(
@@ -206,21 +205,3 @@ def serve(live: LiveNode, node_id: str, jurisdiction: str, *, wait: bool = True)
     if wait:
         served.ready()
     return served
-
-
-def _wait(live: LiveNode, patience: float = 240) -> None:
-    """``live.wait_until_ready()``, waiting longer for a node still starting on a busy machine."""
-    try:
-        live.wait_until_ready()
-    except RuntimeError:
-        if live.process is None or live.process.poll() is not None:
-            raise
-        deadline = time.monotonic() + patience
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{live.url}/readyz", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-        raise
