@@ -235,3 +235,15 @@ def test_remote_upload_goes_through_tus_in_chunks(
     )
     assert attached.status_code == 201, attached.text
     assert attached.json()["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_upload_sweep_prints_what_it_did(cli: Cli) -> None:
+    code, out, _ = cli("upload", "sweep")
+    assert code == 0
+    assert "expired 0 · strays 0 · blobs deleted 0 · kept 0" in out
+    assert cli.json("upload", "sweep") == {
+        "expired": 0,
+        "strays": 0,
+        "blobs_deleted": 0,
+        "blobs_kept": 0,
+    }
