@@ -125,3 +125,14 @@ def test_verify_blob_catches_a_changed_file(tmp_path: Path) -> None:
 def test_verify_blob_of_a_missing_blob_is_not_found(store: BlobStore) -> None:
     with pytest.raises(NotFound):
         verify_blob(store, OTHER)
+
+
+def test_a_deleted_blob_is_gone_and_deleting_it_again_says_so(store: BlobStore) -> None:
+    info = ingest_file(store, io.BytesIO(b"to be deleted\n"))
+    kept = ingest_file(store, io.BytesIO(b"to be kept\n"))
+    assert store.delete(info.sha256) is True
+    assert not store.exists(info.sha256)
+    assert store.delete(info.sha256) is False
+    assert store.exists(kept.sha256)
+    with pytest.raises(NotFound):
+        store.stat(info.sha256)
