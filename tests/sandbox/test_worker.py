@@ -1,6 +1,7 @@
 """The queue and its workers: two worker processes share the load on SQLite and PostgreSQL, a
 stopped worker puts its job back, a dead worker's job fails as lost, claims skip locked rows;
-a researcher's grants share one privacy budget while two workers run and refund its jobs."""
+a researcher's grants share one privacy budget while two workers run and refund its jobs; a
+worker killed outright leaves no query process behind."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +222,37 @@ def submit_at_once(world: World, count: int, dp: dict[str, Any]) -> list[str]:
 def ledger_types(node: NodeContext) -> list[str]:
     with node.session() as s:
         return list(s.scalars(select(LedgerEntry.event_type)))
+
+
+def test_a_worker_killed_outright_leaves_no_query_process_behind(
+    real_time: None,
+    world: World,
+    start_workers: Callable[[int], list[subprocess.Popen[bytes]]],
+) -> None:
+    (worker,) = start_workers(1)
+    wait_for(world.node, world.submit(sql=QUICK).json()["id"], {"released"})
+    ready = children_of(worker.pid)
+    deadline = time.monotonic() + 30
+    while not ready and time.monotonic() < deadline:  # the next query process is forked after
+        time.sleep(0.1)
+        ready = children_of(worker.pid)
+    assert ready, "the worker keeps a query process ready for the next job"
+    worker.kill()
+    worker.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in ready) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in ready), "it ended with its worker"
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from ``/proc``)."""
+    found: list[int] = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            continue
+        if any(line.split() == ["PPid:", str(pid)] for line in lines):
+            found.append(int(status.parent.name))
+    return found

@@ -11,15 +11,20 @@ start.
 
 The worker watches the child: past the time limit, or above the memory limit (resident set
 size), the child is killed and the job fails with a clear error. DuckDB's own memory limit stops
-most queries before that, with its own error.
+most queries before that, with its own error. A child ends with its worker however the worker
+ends (on Linux the kernel kills it): a worker killed outright cannot end the child it keeps
+ready, and that child would otherwise wait for a task for ever.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import math
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +42,7 @@ from accord.sandbox.tables import TableSource
 
 PROGRESS_SECONDS = 0.5
 _WATCH_SECONDS = 0.05
+_PR_SET_PDEATHSIG = 1
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -137,7 +143,7 @@ class Executor:
         task_reader, task_writer = self._context.Pipe(duplex=False)
         result_reader, result_writer = self._context.Pipe(duplex=False)
         process = self._context.Process(
-            target=serve, args=(task_reader, result_writer, self.limits), daemon=True
+            target=serve, args=(task_reader, result_writer, self.limits, os.getpid()), daemon=True
         )
         process.start()
         task_reader.close()
@@ -227,9 +233,10 @@ _HINTS = {
 # --- in the child process ---------------------------------------------------------------------
 
 
-def serve(tasks: Connection, results: Connection, limits: EngineLimits) -> None:
+def serve(tasks: Connection, results: Connection, limits: EngineLimits, worker_pid: int) -> None:
     """Child process body: open a database, wait for the task, run it, report progress and
     then the result or the error. The worker kills the process after the answer."""
+    _end_with(worker_pid)
     lock = threading.Lock()
 
     def send(message: tuple[Any, ...]) -> None:
@@ -263,6 +270,16 @@ def serve(tasks: Connection, results: Connection, limits: EngineLimits) -> None:
         send(("error", error.code, str(error)))
     finally:
         stop.set()
+
+
+def _end_with(worker_pid: int) -> None:
+    """Have the kernel kill this process when the worker ends (Linux), and leave at once if it
+    has ended already."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != worker_pid:
+        os._exit(0)
 
 
 class _Unreturnable(Exception):
