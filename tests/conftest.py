@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, inspect, text
@@ -29,7 +30,7 @@ from sqlalchemy.pool import NullPool
 from accord.clock import SettableClock
 from accord.config import Settings
 from accord.db import make_engine, migrate
-from accord.identity import schemas, service
+from accord.identity import passwords, schemas, service
 from accord.identity.permissions import Role
 from accord.identity.principal import Principal, local_operator
 from accord.keys import ensure_keys
@@ -70,6 +71,18 @@ def _every_change_is_logged() -> Iterator[None]:
     """DESIGN.md rule 1 for every test: a commit that changes state without a log entry fails."""
     with every_change_is_logged():
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_sized_password_hashing() -> Iterator[None]:
+    """Real Argon2id at test-sized cost for every test, as the access, sandbox and governance
+    tests had it: the production profile (64 MiB, about 0.2 CPU-seconds a hash or a check) is
+    paid for every account a test makes and every sign-in. A check reads the cost from the
+    stored hash, so nodes served by ``accord serve`` check these hashes too."""
+    production = passwords._HASHER
+    passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._HASHER = production
 
 
 @pytest.fixture(scope="session")
