@@ -61,12 +61,19 @@ def governing_agreement(session: Session, version: DatasetVersion) -> Governing:
     attached = agreements.governing(session, version.id)
     if attached is None:
         return Governing(version.dataset_id, version.id, None, default_agreement(version))
-    return Governing(
-        version.dataset_id,
-        version.id,
-        agreements.ref_of(attached),
-        agreements.document_of(attached),
-    )
+    ref = agreements.ref_of(attached)
+    document = _published_documents.get(ref)
+    if document is None:
+        if len(_published_documents) >= _MAX_DOCUMENTS:
+            _published_documents.clear()
+        document = _published_documents[ref] = agreements.document_of(attached)
+    return Governing(version.dataset_id, version.id, ref, document)
+
+
+# Published agreement versions never change (decision 0102), so each process parses a version's
+# document once; the engine compiles each document once too (``compile_agreement``).
+_published_documents: dict[str, AgreementDocument] = {}
+_MAX_DOCUMENTS = 4096
 
 
 def default_agreement(version: DatasetVersion) -> AgreementDocument:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from accord import ledger
 from accord.access.mail import PENDING, deliver_pending, transport_of
@@ -37,7 +37,7 @@ def notify(
     """
     node = node_of(session)
     now = node.clock.now()
-    recipient = session.get(User, user_id)
+    recipient = session.get(User, user_id, options=[lazyload(User.roles)])
     language = recipient.language if recipient and recipient.language else SOURCE
     with use_locale(language):
         row = Notification(

@@ -91,7 +91,8 @@ def requester(session: Session, actor: Principal) -> User:
             code="access.requester-not-a-user",
             hint="submit as a researcher: `accord --url … --token … request submit`",
         )
-    return identity.get_user(session, actor.user_id)
+    user = session.get(User, actor.user_id, options=[lazyload(User.roles)])
+    return user if user is not None else identity.get_user(session, actor.user_id)
 
 
 def requestable_version(
@@ -178,6 +179,8 @@ def _new_request(
         duties_accepted=True,
         created_at=now,
         updated_at=now,
+        messages=[],  # known empty: the answer reads them without another query
+        votes=[],
     )
     record_decision(request, governing, decision)
     session.add(request)
