@@ -126,7 +126,7 @@ def test_request_approve_download(
     page.get_by_label("For how long").select_option("P6M")
     page.get_by_label("I accept the duties of this dataset's agreement").check()
     page.get_by_role("button", name="Submit the request").click()
-    expect(page.locator("#state")).to_have_text("referred")
+    expect(page.locator("#state")).to_have_text("referred to the committee")
     request_url = page.url
 
     committee = browser.new_context()
@@ -144,7 +144,7 @@ def test_request_approve_download(
     committee.close()
 
     page.goto(request_url)
-    expect(page.locator("#decision")).to_contain_text("approved by the committee")
+    expect(page.locator("#decision")).to_contain_text("approved by the data access committee")
     page.locator("#grant-link").click()
     expect(page.locator("#grant-state")).to_have_text("active")
     with page.expect_download() as info:
