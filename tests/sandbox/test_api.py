@@ -213,7 +213,11 @@ def test_a_failing_job_says_why_and_the_worker_takes_the_next(world: World) -> N
     configure_sandbox(world.node, SandboxSettings(time_limit_seconds=1.0, memory_limit_mb=512))
     world.worker.close()
     world.worker = Worker(world.node, name="test-worker")
-    slow = world.submit(sql="SELECT count(*) FROM people a, people b, people c, people d, people e")
+    # CPU-bound with flat memory, so the time limit is what stops it on any machine
+    slow = world.submit(
+        sql="SELECT count(*) FROM people a, people b, people c, people d "
+        "WHERE md5(a.id::VARCHAR || b.id || c.id || d.id) LIKE '000%'"
+    )
     fine = world.submit(sql="SELECT sex, count(*) FROM people GROUP BY 1")
     assert world.worker.run_until_idle() == 2
     failed = world.job(slow.json()["id"])
