@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from accord import ledger
 from accord.config import OidcProvider
 from accord.errors import Conflict, Forbidden, InvalidInput
+from accord.i18n.translate import N_, _l
 from accord.identifiers import normalise_country, normalise_orcid, normalise_ror
 from accord.identity import schemas, service
 from accord.identity.models import IdentityLink, Organisation, RoleAssignment, User
@@ -86,7 +87,10 @@ def user_for_sign_in(
     if link is not None:
         if link_to is not None and link.user_id != link_to:
             raise Conflict(
-                f"this {provider.name} account is linked to another account here",
+                _l(
+                    "this %(provider)s account is linked to another account here",
+                    provider=provider.name,
+                ),
                 code="identity.link-taken",
             )
         user = _active(session.get_one(User, link.user_id))
@@ -123,9 +127,12 @@ def _first_sign_in(session: Session, provider: OidcProvider, profile: ExternalPr
             return _link(session, provider, profile, _active(user), "email")
     if not provider.create_accounts:
         raise Forbidden(
-            f"this node does not create accounts for people signing in with {provider.name}",
+            _l(
+                "this node does not create accounts for people signing in with %(provider)s",
+                provider=provider.name,
+            ),
             code="identity.no-account",
-            hint="ask an administrator for an account, then link it from your account page",
+            hint=N_("ask an administrator for an account, then link it from your account page"),
         )
     return _create(session, provider, profile)
 
@@ -133,17 +140,23 @@ def _first_sign_in(session: Session, provider: OidcProvider, profile: ExternalPr
 def _create(session: Session, provider: OidcProvider, profile: ExternalProfile) -> User:
     if not profile.email:
         raise InvalidInput(
-            f"{provider.name} did not share an email address, which a new account needs",
+            _l(
+                "%(provider)s did not share an email address, which a new account needs",
+                provider=provider.name,
+            ),
             code="identity.oidc-no-email",
-            hint="allow the provider to share your email, or sign in another way and link it",
+            hint=N_("allow the provider to share your email, or sign in another way and link it"),
         )
     if _user_by_email(session, profile.email) is not None or (
         profile.orcid and session.scalar(select(User.id).where(User.orcid == profile.orcid))
     ):
         raise Conflict(
-            "an account with this email address or ORCID iD exists already",
+            N_("an account with this email address or ORCID iD exists already"),
             code="identity.account-exists",
-            hint=f"sign in as before, then link {provider.name} from your account page",
+            hint=_l(
+                "sign in as before, then link %(provider)s from your account page",
+                provider=provider.name,
+            ),
         )
     now = node_of(session).clock.now()
     user = User(
@@ -318,7 +331,7 @@ def _organisation(
 
 def _active(user: User) -> User:
     if user.status != "active":
-        raise Forbidden("this account is suspended", code="identity.suspended")
+        raise Forbidden(N_("this account is suspended"), code="identity.suspended")
     return user
 
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from accord.errors import InvalidInput
+from accord.i18n.translate import N_
 
 _NONCE = 12
 
@@ -35,7 +36,7 @@ def unseal(key: bytes, sealed: bytes, purpose: str) -> bytes:
         return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], purpose.encode())
     except (InvalidTag, ValueError):
         raise InvalidInput(
-            "this sealed value was altered or belongs to another use",
+            N_("this sealed value was altered or belongs to another use"),
             code="identity.sealed-invalid",
-            hint="start again from the page that produced it",
+            hint=N_("start again from the page that produced it"),
         ) from None

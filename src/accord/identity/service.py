@@ -19,7 +19,7 @@ from accord.errors import (
     RateLimited,
     Unauthenticated,
 )
-from accord.i18n.translate import N_
+from accord.i18n.translate import N_, _l
 from accord.identity import schemas
 from accord.identity.models import (
     Accreditation,
@@ -491,22 +491,22 @@ def _live_token(session: Session, secret: str) -> tuple[ApiToken, User]:
         .where(ApiToken.token_hash == digest(secret))
     ).first()
     if row is None:
-        raise Unauthenticated("unknown API token", code="identity.bad-token")
+        raise Unauthenticated(N_("unknown API token"), code="identity.bad-token")
     token, user = row
     if token.revoked_at is not None:
-        raise Unauthenticated("this API token was revoked", code="identity.token-revoked")
+        raise Unauthenticated(N_("this API token was revoked"), code="identity.token-revoked")
     if token.expires_at <= _now(session):
         raise token_expired()
     if user.status != "active":
-        raise Forbidden("the account behind this token is suspended", code="identity.suspended")
+        raise Forbidden(N_("the account behind this token is suspended"), code="identity.suspended")
     return token, user
 
 
 def token_expired() -> Unauthenticated:
     return Unauthenticated(
-        "this API token has expired",
+        N_("this API token has expired"),
         code="identity.token-expired",
-        hint="create a new one with `accord token create`",
+        hint=N_("create a new one with `accord token create`"),
     )
 
 
@@ -553,16 +553,20 @@ def create_token(
     """Issue a token for ``user_id`` (yourself, or anyone as admin); the secret is shown once."""
     user = get_user(session, user_id)
     if user.id != actor.user_id and not actor.can(Permission.USER_UPDATE):
-        raise Forbidden("you can only create tokens for yourself", code="identity.not-yours")
+        raise Forbidden(N_("you can only create tokens for yourself"), code="identity.not-yours")
     holder = principal_for(user, via="token")
     held = set(holder.permissions)
     wanted = [p.value for p in data.scopes] if data.scopes is not None else sorted(held)
     missing = sorted(set(wanted) - held)
     if missing:
         raise InvalidInput(
-            f"the user does not hold {', '.join(missing)}",
+            _l("the user does not hold %(permissions)s", permissions=", ".join(missing)),
             code="identity.scope-not-held",
-            errors=[FieldError("scopes", f"not held: {', '.join(missing)}")],
+            errors=[
+                FieldError(
+                    "scopes", _l("not held: %(permissions)s", permissions=", ".join(missing))
+                )
+            ],
         )
     secret = new_secret(TOKEN_PREFIX)
     now = _now(session)
@@ -598,9 +602,9 @@ def list_tokens(session: Session, user_id: str) -> Sequence[ApiToken]:
 def revoke_token(session: Session, actor: Principal, token_id: str) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.user_id and not actor.can(Permission.USER_UPDATE)):
-        raise NotFound(f"no token {token_id!r}", code="identity.token-not-found")
+        raise NotFound(_l("no token %(token)r", token=token_id), code="identity.token-not-found")
     if token.revoked_at is not None:
-        raise Conflict("this token was revoked already", code="identity.token-revoked")
+        raise Conflict(N_("this token was revoked already"), code="identity.token-revoked")
     token.revoked_at = _now(session)
     ledger.append(
         session,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from accord.config import OidcProvider, Settings
 from accord.errors import BadRequest, RateLimited, Unauthenticated
+from accord.i18n.translate import N_, _l, _nl
 from accord.identity import linking, oidc, totp
 from accord.identity.models import SignInFlow, User
 from accord.identity.permissions import Role
@@ -90,9 +91,9 @@ def start_oidc(
     limit = Limit(policy.per_address, timedelta(minutes=5))
     if wait := DatabaseLimiter(session).hit(f"signin-address:{client}", limit, now):
         raise RateLimited(
-            "too many sign-in attempts from your address",
+            N_("too many sign-in attempts from your address"),
             code="identity.locked-out",
-            hint=f"try again in {wait} s",
+            hint=_l("try again in %(seconds)s s", seconds=wait),
             extra={"retry_after": wait},
         )
     session.execute(delete(SignInFlow).where(SignInFlow.expires_at <= now))
@@ -134,18 +135,22 @@ def finish_oidc(
         raise _no_flow()
     if error:
         raise Unauthenticated(
-            f"{provider.name} did not sign you in ({error[:100]})",
+            _l(
+                "%(provider)s did not sign you in (%(error)s)",
+                provider=provider.name,
+                error=error[:100],
+            ),
             code="identity.oidc-refused",
-            hint="start the sign-in again",
+            hint=N_("start the sign-in again"),
         )
     if not oidc.same_state(flow.state, state):
         raise Unauthenticated(
-            "the sign-in answer does not belong to the sign-in started here (state mismatch)",
+            N_("the sign-in answer does not belong to the sign-in started here (state mismatch)"),
             code="identity.oidc-state-mismatch",
-            hint="start the sign-in again from this node's sign-in page",
+            hint=N_("start the sign-in again from this node's sign-in page"),
         )
     if not code:
-        raise BadRequest("the sign-in answer has no code", code="identity.oidc-no-code")
+        raise BadRequest(N_("the sign-in answer has no code"), code="identity.oidc-no-code")
     claims = oidc.redeem(
         provider,
         oidc.discover(provider),
@@ -202,8 +207,13 @@ def _verify_counted(session: Session, user: User, code: str, policy: SignInPolic
     if wait := limiter.peek(key, lockout, now):
         minutes = max(1, round(wait / 60))
         raise RateLimited(
-            "this account is locked after repeated failed sign-ins; "
-            f"try again in about {minutes} minute{'s' if minutes > 1 else ''}",
+            _nl(
+                "this account is locked after repeated failed sign-ins; "
+                "try again in about %(count)s minute",
+                "this account is locked after repeated failed sign-ins; "
+                "try again in about %(count)s minutes",
+                minutes,
+            ),
             code="identity.locked-out",
             extra={"retry_after": wait},
         )
@@ -237,7 +247,7 @@ def start_totp_replacement(
     (the caller commits even when this raises, so failures are counted)."""
     checked = authenticate_password(session, user.email, password, client=client, policy=policy)
     if checked.id != user.id:
-        raise Unauthenticated("wrong password", code="identity.bad-credentials")
+        raise Unauthenticated(N_("wrong password"), code="identity.bad-credentials")
     _verify_counted(session, user, code, policy)
     return totp.new_replacement(session, user)
 
@@ -328,10 +338,12 @@ def _new_flow(
 
 def _no_flow() -> Unauthenticated:
     return Unauthenticated(
-        "no sign-in is under way in this browser (it expired, was used already, or was "
-        "started elsewhere)",
+        N_(
+            "no sign-in is under way in this browser (it expired, was used already, or was "
+            "started elsewhere)"
+        ),
         code="identity.no-sign-in-flow",
-        hint="start the sign-in again",
+        hint=N_("start the sign-in again"),
     )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from accord import ledger
 from accord.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from accord.i18n.translate import N_
 from accord.identity.models import RecoveryCode, TotpCredential, TotpStep, User
 from accord.identity.principal import Principal
 from accord.identity.sealing import seal, sealing_key, unseal
@@ -114,9 +115,9 @@ def confirm_replacement(
     now = _now(session)
     if not issued.isdigit() or now.timestamp() - int(issued) > REPLACEMENT_LIFETIME.total_seconds():
         raise InvalidInput(
-            "this new key was handed out more than ten minutes ago",
+            N_("this new key was handed out more than ten minutes ago"),
             code="identity.totp-replacement-expired",
-            hint="start again: enter your password and a code to get a new key",
+            hint=N_("start again: enter your password and a code to get a new key"),
         )
     step = _matching_step(secret, _digits(code), now)
     if step is None:
@@ -176,9 +177,9 @@ def verify(session: Session, user: User, code: str) -> Factor:
         raise _wrong_code()
     if not _advance(session, user.id, step):
         raise Unauthenticated(
-            "this code was used already",
+            N_("this code was used already"),
             code="identity.totp-replayed",
-            hint="wait for the next code from your app",
+            hint=N_("wait for the next code from your app"),
         )
     return "totp"
 
@@ -201,9 +202,9 @@ def _enrol(
 ) -> list[str]:
     if session.get(TotpCredential, user.id) is not None:
         raise Conflict(
-            "this user has a TOTP key already",
+            N_("this user has a TOTP key already"),
             code="identity.totp-enrolled",
-            hint="an administrator can reset it with `accord user totp reset`",
+            hint=N_("an administrator can reset it with `accord user totp reset`"),
         )
     session.add(
         TotpCredential(
@@ -240,15 +241,15 @@ def _remove(session: Session, user_id: str) -> None:
 
 
 def _not_enrolled() -> NotFound:
-    return NotFound("this user has no TOTP key", code="identity.totp-not-enrolled")
+    return NotFound(N_("this user has no TOTP key"), code="identity.totp-not-enrolled")
 
 
 def _new_key_mismatch() -> InvalidInput:
     return InvalidInput(
-        "that code does not match the new key",
+        N_("that code does not match the new key"),
         code="identity.totp-wrong-code",
-        errors=[FieldError("code", "does not match")],
-        hint="check the clock of the device with the authenticator app, then try the next code",
+        errors=[FieldError("code", N_("does not match"))],
+        hint=N_("check the clock of the device with the authenticator app, then try the next code"),
     )
 
 
@@ -319,9 +320,9 @@ def _unused_codes(session: Session, user_id: str) -> list[RecoveryCode]:
 
 def _wrong_code() -> Unauthenticated:
     return Unauthenticated(
-        "wrong code",
+        N_("wrong code"),
         code="identity.totp-wrong-code",
-        hint="enter the current code from your authenticator app, or a recovery code",
+        hint=N_("enter the current code from your authenticator app, or a recovery code"),
     )
 
 

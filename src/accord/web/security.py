@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from accord.errors import Forbidden, RateLimited, Unauthenticated
+from accord.i18n.translate import N_, _l
 from accord.identity import service, token_cache
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
@@ -72,7 +73,7 @@ async def _authenticate(request: Request) -> Principal | None:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise Unauthenticated(
-                "the Authorization header must be `Bearer <token>`", code="identity.bad-token"
+                N_("the Authorization header must be `Bearer <token>`"), code="identity.bad-token"
             )
         holder = await token_holder(request, secret.strip())
         request.scope[_HOLDER] = holder
@@ -118,9 +119,9 @@ def _limit_rate(request: Request, principal: Principal) -> None:
     wait = request.app.state.token_limiter.hit(f"api:{principal.user_id}", limit, node.clock.now())
     if wait:
         raise RateLimited(
-            "too many requests with this account's tokens",
+            N_("too many requests with this account's tokens"),
             code="rate-limited",
-            hint=f"wait {wait} s and slow down",
+            hint=_l("wait %(seconds)s s and slow down", seconds=wait),
             extra={"retry_after": wait},
         )
 
@@ -135,9 +136,9 @@ async def _check_csrf(request: Request, principal: Principal) -> None:
         sent = value if isinstance(value, str) else None
     if not sent or principal.csrf_token is None or not same(sent, principal.csrf_token):
         raise Forbidden(
-            "this form was sent without a valid CSRF token",
+            N_("this form was sent without a valid CSRF token"),
             code="csrf-failed",
-            hint="reload the page and send the form again",
+            hint=N_("reload the page and send the form again"),
         )
 
 
@@ -164,13 +165,13 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal | None]
             await _check_csrf(request, principal)
         if principal is None:
             raise Unauthenticated(
-                "sign in or send an API token to do this",
+                N_("sign in or send an API token to do this"),
                 code="unauthenticated",
-                hint="create a token with `accord token create`",
+                hint=N_("create a token with `accord token create`"),
             )
         if not principal.can_anywhere(permission):
             raise Forbidden(
-                f"this needs the permission {permission.value}",
+                _l("this needs the permission %(permission)s", permission=permission.value),
                 code="forbidden",
                 extra={"permission": permission.value},
             )
