@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from accord.errors import FieldError, NotFound
 from accord.i18n.translate import _l, _nl, gettext, use_locale
+from accord.identity.permissions import Role
 from accord.input_errors import field_errors, listed, message
+from tests.conftest import MakeAccount
 
 
 def test_translatable_text_is_english_until_shown() -> None:
@@ -92,3 +94,66 @@ def test_domain_errors_are_translated_in_problem_documents(client: TestClient) -
     assert answer.json()["detail"] == "não existe o conjunto de dados 'ds_nothing'"
     english = client.get("/api/v1/datasets/ds_nothing")
     assert english.json()["detail"] == "no dataset 'ds_nothing'"
+
+
+def test_sign_in_needed_is_said_in_french(client: TestClient) -> None:
+    answer = client.get("/api/v1/me", headers={"Accept-Language": "fr"})
+    assert answer.status_code == 401
+    problem = answer.json()
+    assert problem["code"] == "unauthenticated"
+    assert problem["detail"] == "connectez-vous ou envoyez un jeton d'API pour faire ceci"
+    assert problem["hint"] == "créez un jeton avec `accord token create`"
+    english = client.get("/api/v1/me").json()
+    assert english["detail"] == "sign in or send an API token to do this"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "language", "code", "detail"),
+    [
+        (
+            "Basic abc",
+            "ar",
+            "identity.bad-token",
+            "يجب أن تكون ترويسة Authorization بالشكل `Bearer <token>`",
+        ),
+        ("Bearer acc_nothing", "pt", "identity.bad-token", "token de API desconhecido"),
+    ],
+)
+def test_token_errors_in_the_readers_language(
+    client: TestClient, authorization: str, language: str, code: str, detail: str
+) -> None:
+    answer = client.get(
+        "/api/v1/me", headers={"Authorization": authorization, "Accept-Language": language}
+    )
+    assert answer.status_code == 401
+    assert (answer.json()["code"], answer.json()["detail"]) == (code, detail)
+
+
+def test_a_missing_permission_is_named_in_spanish(
+    client: TestClient, make_account: MakeAccount
+) -> None:
+    researcher = make_account(Role.RESEARCHER)
+    answer = client.get("/api/v1/users", headers={**researcher.headers, "Accept-Language": "es"})
+    assert answer.status_code == 403
+    problem = answer.json()
+    assert problem["code"] == "forbidden"
+    assert problem["detail"] == f"esto requiere el permiso {problem['permission']}"
+
+
+def test_the_lockout_counts_minutes_in_each_language() -> None:
+    def locked(minutes: int) -> str:
+        return _nl(
+            "this account is locked after repeated failed sign-ins; "
+            "try again in about %(count)s minute",
+            "this account is locked after repeated failed sign-ins; "
+            "try again in about %(count)s minutes",
+            minutes,
+        )
+
+    assert locked(1).endswith("about 1 minute")
+    assert locked(5).endswith("about 5 minutes")
+    with use_locale("fr"):
+        assert gettext(locked(5)).endswith("réessayez dans environ 5 minutes")
+    with use_locale("ar"):
+        assert gettext(locked(2)).endswith("بعد نحو دقيقتين")
+        assert gettext(locked(7)).endswith("بعد نحو 7 دقائق")
