@@ -28,7 +28,7 @@ from accord.access.models import (
 from accord.agreements.checks.terms import standing_obligations
 from accord.agreements.document import AgreementDocument
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from accord.i18n.translate import _l
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -40,9 +40,9 @@ from accord.paging import fetch_page
 def file_appeal(session: Session, actor: Principal, data: schemas.AppealIn) -> Appeal:
     if (data.request_id is None) == (data.sanction_id is None):
         raise InvalidInput(
-            "appeal either a denied request or a sanction",
+            N_("appeal either a denied request or a sanction"),
             code="access.appeal-subject",
-            errors=[FieldError("request_id", "give request_id or sanction_id, not both")],
+            errors=[FieldError("request_id", N_("give request_id or sanction_id, not both"))],
         )
     if data.request_id is not None:
         appeal = _against_request(session, actor, data.request_id, data.grounds)
@@ -69,16 +69,24 @@ def file_appeal(session: Session, actor: Principal, data: schemas.AppealIn) -> A
 def _against_request(session: Session, actor: Principal, request_id: str, grounds: str) -> Appeal:
     request = requests.get_request(session, actor, request_id)
     if request.requester_id != actor.user_id:
-        raise Forbidden("only the requester may appeal a denial", code="access.not-requester")
+        raise Forbidden(N_("only the requester may appeal a denial"), code="access.not-requester")
     until = requests.appealable_until(request)
     if until is None:
         raise Conflict(
-            f"request {request.id} is {request.state}: only denied requests are appealed",
+            _l(
+                "request %(request_id)s is %(state)s: only denied requests are appealed",
+                request_id=request.id,
+                state=request.state,
+            ),
             code="access.not-appealable",
         )
     if node_of(session).clock.now() > until:
         raise Conflict(
-            f"the appeal window of request {request.id} closed on {until:%Y-%m-%d}",
+            _l(
+                "the appeal window of request %(request_id)s closed on %(until)s",
+                request_id=request.id,
+                until=format(until, "%Y-%m-%d"),
+            ),
             code="access.appeal-window-closed",
         )
     _no_appeal_yet(session, Appeal.request_id == request.id)
@@ -88,9 +96,14 @@ def _against_request(session: Session, actor: Principal, request_id: str, ground
 def _against_sanction(session: Session, actor: Principal, sanction_id: str, grounds: str) -> Appeal:
     sanction = sanctions.get_sanction(session, actor, sanction_id)
     if not sanctions.concerns(actor, sanction):
-        raise Forbidden("only the sanctioned may appeal a sanction", code="access.not-sanctioned")
+        raise Forbidden(
+            N_("only the sanctioned may appeal a sanction"), code="access.not-sanctioned"
+        )
     if sanction.lifted_at is not None:
-        raise Conflict(f"sanction {sanction.id} was lifted", code="access.sanction-lifted")
+        raise Conflict(
+            _l("sanction %(sanction_id)s was lifted", sanction_id=sanction.id),
+            code="access.sanction-lifted",
+        )
     _no_appeal_yet(session, Appeal.sanction_id == sanction.id)
     return _appeal(session, actor, AppealSubject.SANCTION, grounds, sanction=sanction)
 
@@ -124,7 +137,7 @@ def _appeal(
 def _no_appeal_yet(session: Session, condition: ColumnElement[bool]) -> None:
     if session.scalar(select(Appeal.id).where(condition)) is not None:
         raise Conflict(
-            "this was appealed already; an appeal is decided once", code="access.appealed"
+            N_("this was appealed already; an appeal is decided once"), code="access.appealed"
         )
 
 
@@ -133,7 +146,9 @@ def get_appeal(session: Session, viewer: Principal, appeal_id: str) -> Appeal:
     if appeal is None or not (
         appeal.appellant_id == viewer.user_id or may_judge(session, viewer, appeal)
     ):
-        raise NotFound(f"no appeal {appeal_id[:60]!r}", code="access.appeal-not-found")
+        raise NotFound(
+            _l("no appeal %(appeal_id)r", appeal_id=appeal_id[:60]), code="access.appeal-not-found"
+        )
     return appeal
 
 
@@ -171,9 +186,12 @@ def decide(
 ) -> Appeal:
     appeal = get_appeal(session, actor, appeal_id)
     if not may_judge(session, actor, appeal):
-        raise Forbidden("only the review body decides appeals", code="access.not-review-body")
+        raise Forbidden(N_("only the review body decides appeals"), code="access.not-review-body")
     if appeal.state != AppealState.OPEN:
-        raise Conflict(f"appeal {appeal.id} was decided already", code="access.appeal-decided")
+        raise Conflict(
+            _l("appeal %(appeal_id)s was decided already", appeal_id=appeal.id),
+            code="access.appeal-decided",
+        )
     _check_independent(session, actor, appeal)
     now = node_of(session).clock.now()
     overturn = data.outcome == "overturn"
@@ -201,20 +219,22 @@ def _check_independent(session: Session, actor: Principal, appeal: Appeal) -> No
         appeal.organisation_id is not None and actor.organisation_id == appeal.organisation_id
     ):
         raise Forbidden(
-            "you are the appellant or from their organisation: another reviewer must decide",
+            N_("you are the appellant or from their organisation: another reviewer must decide"),
             code="access.conflict-of-interest",
         )
     if appeal.request_id is not None:
         request = session.get(AccessRequest, appeal.request_id)
         if request is not None and any(v.member_id == actor.user_id for v in request.votes):
             raise Forbidden(
-                "you decided this request on the committee: the review body must be independent",
+                N_(
+                    "you decided this request on the committee: the review body must be independent"
+                ),
                 code="access.not-independent",
             )
     sanction = session.get(Sanction, appeal.sanction_id) if appeal.sanction_id else None
     if sanction is not None and sanction.imposed_by == actor.user_id:
         raise Forbidden(
-            "you imposed this sanction: another reviewer must decide the appeal",
+            N_("you imposed this sanction: another reviewer must decide the appeal"),
             code="access.not-independent",
         )
 
@@ -223,7 +243,9 @@ def _overturn(session: Session, actor: Principal, appeal: Appeal, reasons: str) 
     if appeal.request_id is not None:
         request = session.get(AccessRequest, appeal.request_id)
         if request is None or request.state != RequestState.DENIED:
-            raise Conflict("the appealed request is no longer denied", code="access.not-appealable")
+            raise Conflict(
+                N_("the appealed request is no longer denied"), code="access.not-appealable"
+            )
         document = AgreementDocument.model_validate(request.agreement_terms)
         grant = outcomes.approve(
             session,
@@ -239,7 +261,7 @@ def _overturn(session: Session, actor: Principal, appeal: Appeal, reasons: str) 
         return
     sanction = session.get(Sanction, appeal.sanction_id) if appeal.sanction_id else None
     if sanction is None:
-        raise NotFound("the appealed sanction is gone", code="access.sanction-not-found")
+        raise NotFound(N_("the appealed sanction is gone"), code="access.sanction-not-found")
     sanctions.reverse(session, actor.user_id, sanction, f"overturned on appeal: {reasons}")
 
 

@@ -17,7 +17,7 @@ from accord.access import authority, notifications, schemas
 from accord.access.models import BreachNote, BreachReport, BreachState, Evidence, Grant
 from accord.catalog import service as catalog
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from accord.i18n.translate import _l
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -32,7 +32,9 @@ def report(session: Session, actor: Principal, data: schemas.BreachIn) -> Breach
     grant = _reported_grant(session, data)
     dataset = catalog.get_dataset(session, grant.dataset_id if grant else str(data.dataset_id))
     if not catalog.visible_versions(dataset, actor):
-        raise NotFound(f"no dataset {dataset.id!r}", code="catalog.dataset-not-found")
+        raise NotFound(
+            _l("no dataset %(dataset)r", dataset=dataset.id), code="catalog.dataset-not-found"
+        )
     now = node_of(session).clock.now()
     breach = BreachReport(
         id=new_id("brc"),
@@ -70,18 +72,18 @@ def report(session: Session, actor: Principal, data: schemas.BreachIn) -> Breach
 def _reported_grant(session: Session, data: schemas.BreachIn) -> Grant | None:
     if (data.grant_id is None) == (data.dataset_id is None):
         raise InvalidInput(
-            "name either the grant or the dataset the suspected breach concerns",
+            N_("name either the grant or the dataset the suspected breach concerns"),
             code="access.breach-subject",
-            errors=[FieldError("grant_id", "give grant_id or dataset_id, not both")],
+            errors=[FieldError("grant_id", N_("give grant_id or dataset_id, not both"))],
         )
     if data.grant_id is None:
         return None
     grant = session.get(Grant, data.grant_id)
     if grant is None:
         raise InvalidInput(
-            f"no grant {data.grant_id!r}",
+            _l("no grant %(grant)r", grant=data.grant_id),
             code="access.unknown-grant",
-            errors=[FieldError("grant_id", "no such grant")],
+            errors=[FieldError("grant_id", N_("no such grant"))],
         )
     return grant
 
@@ -89,7 +91,10 @@ def _reported_grant(session: Session, data: schemas.BreachIn) -> Grant | None:
 def get_breach(session: Session, viewer: Principal, breach_id: str) -> BreachReport:
     breach = session.get(BreachReport, breach_id) if len(breach_id) <= 40 else None
     if breach is None or not (breach.reporter_id == viewer.user_id or investigates(viewer, breach)):
-        raise NotFound(f"no breach report {breach_id[:60]!r}", code="access.breach-not-found")
+        raise NotFound(
+            _l("no breach report %(breach_id)r", breach_id=breach_id[:60]),
+            code="access.breach-not-found",
+        )
     return breach
 
 
@@ -195,7 +200,10 @@ def get_evidence(session: Session, viewer: Principal, breach_id: str, evidence_i
     breach = get_breach(session, viewer, breach_id)
     found = next((e for e in breach.evidence if e.id == evidence_id), None)
     if found is None or not (investigates(viewer, breach) or found.added_by == viewer.user_id):
-        raise NotFound(f"no evidence {evidence_id[:60]!r}", code="access.evidence-not-found")
+        raise NotFound(
+            _l("no evidence %(evidence_id)r", evidence_id=evidence_id[:60]),
+            code="access.evidence-not-found",
+        )
     return found
 
 
@@ -238,7 +246,7 @@ def _investigated(session: Session, actor: Principal, breach_id: str) -> BreachR
     breach = get_breach(session, actor, breach_id)
     if not investigates(actor, breach):
         raise Forbidden(
-            "only the review body investigates breach reports", code="access.not-review-body"
+            N_("only the review body investigates breach reports"), code="access.not-review-body"
         )
     _open(breach)
     return breach
@@ -246,4 +254,7 @@ def _investigated(session: Session, actor: Principal, breach_id: str) -> BreachR
 
 def _open(breach: BreachReport) -> None:
     if breach.state == BreachState.RESOLVED:
-        raise Conflict(f"breach report {breach.id} is resolved", code="access.breach-resolved")
+        raise Conflict(
+            _l("breach report %(breach_id)s is resolved", breach_id=breach.id),
+            code="access.breach-resolved",
+        )

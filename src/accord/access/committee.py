@@ -27,6 +27,7 @@ from accord.access.models import (
     Vote,
 )
 from accord.errors import Conflict, Forbidden, InvalidInput
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission, ScopeKind
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -96,7 +97,7 @@ def vote(
     request = requests.get_request(session, member, request_id)
     _check_may_vote(member, request)
     if any(v.member_id == member.user_id for v in request.votes):
-        raise Conflict("you have decided on this request already", code="access.already-voted")
+        raise Conflict(N_("you have decided on this request already"), code="access.already-voted")
     now = node_of(session).clock.now()
     request.votes.append(
         Vote(
@@ -133,17 +134,21 @@ def _check_may_vote(member: Principal, request: AccessRequest) -> None:
     )
     if authority.conflicted(member, request.requester_id, request.requester_organisation_id):
         raise Forbidden(
-            "you are from the requester's organisation: another member must decide",
+            N_("you are from the requester's organisation: another member must decide"),
             code="access.conflict-of-interest",
         )
     if request.state == RequestState.CLARIFICATION:
         raise Conflict(
-            f"request {request.id} awaits the requester's answer",
+            _l("request %(request_id)s awaits the requester's answer", request_id=request.id),
             code="access.awaiting-clarification",
         )
     if request.state != RequestState.REFERRED:
         raise Conflict(
-            f"request {request.id} is {request.state}: it is not before the committee",
+            _l(
+                "request %(request_id)s is %(state)s: it is not before the committee",
+                request_id=request.id,
+                state=request.state,
+            ),
             code="access.request-not-pending",
         )
 
@@ -193,7 +198,10 @@ def scope_of(scope_id: str) -> ScopeKind:
     if scope_id.startswith("ds_"):
         return ScopeKind.DATASET
     raise InvalidInput(
-        f"{scope_id[:60]!r} is neither an organisation (org_…) nor a dataset (ds_…)",
+        _l(
+            "%(scope_id)r is neither an organisation (org_…) nor a dataset (ds_…)",
+            scope_id=scope_id[:60],
+        ),
         code="access.committee-scope",
     )
 
@@ -210,7 +218,7 @@ def configure(
         dataset_id=dataset_id,
     ):
         raise Forbidden(
-            "only stewards of the organisation set its committee's quorum",
+            N_("only stewards of the organisation set its committee's quorum"),
             code="access.not-steward",
         )
     now = node_of(session).clock.now()

@@ -109,7 +109,11 @@ def attest_deletion(session: Session, actor: Principal, grant: Grant, statement:
     now = node_of(session).clock.now()
     if grant.status == "active" and now < grant.expires_at:
         raise Conflict(
-            f"grant {grant.id} runs until {grant.expires_at:%Y-%m-%d}: attest deletion at its end",
+            _l(
+                "grant %(grant_id)s runs until %(until)s: attest deletion at its end",
+                grant_id=grant.id,
+                until=format(grant.expires_at, "%Y-%m-%d"),
+            ),
             code="access.grant-still-active",
         )
     duty = next(
@@ -122,7 +126,8 @@ def attest_deletion(session: Session, actor: Principal, grant: Grant, statement:
     )
     if duty is None:
         raise Conflict(
-            f"grant {grant.id} has no open deletion attestation", code="access.no-open-duty"
+            _l("grant %(grant_id)s has no open deletion attestation", grant_id=grant.id),
+            code="access.no-open-duty",
         )
     duty.status = DutyStatus.FULFILLED
     duty.fulfilled_at = now

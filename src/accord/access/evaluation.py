@@ -24,6 +24,7 @@ from accord.agreements.durations import Duration
 from accord.agreements.engine import evaluate
 from accord.agreements.ontology import default_vocabulary
 from accord.errors import FieldError, InvalidInput
+from accord.i18n.translate import N_
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.node import node_of
@@ -61,7 +62,7 @@ def purpose_of(asked: Asked) -> ctx.Purpose:
             str(unknown),
             code="access.unknown-purpose-term",
             errors=[FieldError(field, str(unknown))],
-            hint="name DUO purposes such as GRU, HMB, DS or POA, and MONDO ids for diseases",
+            hint=N_("name DUO purposes such as GRU, HMB, DS or POA, and MONDO ids for diseases"),
         ) from None
 
 

@@ -83,7 +83,10 @@ def unread_count(session: Session, user_id: str) -> int:
 def mark_read(session: Session, user_id: str, notification_id: str) -> Notification:
     row = session.get(Notification, notification_id)
     if row is None or row.user_id != user_id:
-        raise NotFound(f"no notification {notification_id!r}", code="access.notification-not-found")
+        raise NotFound(
+            _l("no notification %(notification_id)r", notification_id=notification_id),
+            code="access.notification-not-found",
+        )
     if row.read_at is None:
         row.read_at = node_of(session).clock.now()
         ledger.append(

@@ -71,7 +71,13 @@ def approve(
     if request.kind == RequestKind.RENEWAL and request.renews_grant_id:
         grant = session.get(Grant, request.renews_grant_id)
         if grant is None:
-            raise NotFound(f"no grant {request.renews_grant_id}", code="access.grant-not-found")
+            raise NotFound(
+                _l(
+                    "no grant %(grant)s",
+                    grant=request.renews_grant_id,
+                ),
+                code="access.grant-not-found",
+            )
         return grants.extend(session, actor_id, grant, request)
     return grants.create_grant(
         session,

@@ -35,6 +35,7 @@ from joserfc.jwk import OKPKey
 from accord.access.models import Grant
 from accord.clock import rfc3339
 from accord.errors import VerificationFailed
+from accord.i18n.translate import N_, _l
 from accord.ids import new_id
 from accord.ledger.keyring import Keyring
 from accord.node import NodeContext
@@ -114,7 +115,11 @@ def visa_keys_from_jwks(document: Any) -> list[VisaKey]:
         return [_visa_key(item) for item in document["keys"] if item.get("kty") == "OKP"]
     except (KeyError, TypeError, ValueError, AttributeError, JoseError) as exc:
         raise VerificationFailed(
-            f"not a visa key set: {exc.__class__.__name__}", code="access.passport-invalid"
+            _l(
+                "not a visa key set: %(error)s",
+                error=exc.__class__.__name__,
+            ),
+            code="access.passport-invalid",
         ) from exc
 
 
@@ -256,7 +261,7 @@ def read_token_with(token: str, keys: Sequence[VisaKey], now: datetime) -> dict[
     key = next((k for k in keys if k.kid == kid), None)
     if key is None:
         raise VerificationFailed(
-            "the token is signed by a key this node does not know for visas",
+            N_("the token is signed by a key this node does not know for visas"),
             code="access.passport-invalid",
         )
     claims = read_token(token, key.public_key, now)
@@ -265,13 +270,19 @@ def read_token_with(token: str, keys: Sequence[VisaKey], now: datetime) -> dict[
         until = int(key.valid_until.timestamp())
         if not isinstance(issued, int) or issued > until:
             raise VerificationFailed(
-                f"the token was signed by the key {key.kid} after its retirement at "
-                f"{rfc3339(key.valid_until)}",
+                _l(
+                    "the token was signed by the key %(key)s after its retirement at %(retired)s",
+                    key=key.kid,
+                    retired=rfc3339(key.valid_until),
+                ),
                 code="access.passport-invalid",
             )
         if expires > until + VISA_MAX_LIFETIME.total_seconds():
             raise VerificationFailed(
-                f"the token outlives the publication of its retired key {key.kid}",
+                _l(
+                    "the token outlives the publication of its retired key %(key)s",
+                    key=key.kid,
+                ),
                 code="access.passport-invalid",
             )
     return claims
@@ -282,7 +293,9 @@ def _header_kid(token: str) -> str | None:
         header = json.loads(base64.urlsafe_b64decode(_padded(token.split(".")[0])))
         return str(header["kid"]) if isinstance(header, dict) and "kid" in header else None
     except (IndexError, KeyError, ValueError, binascii.Error) as exc:
-        raise VerificationFailed("the token is not a JWT", code="access.passport-invalid") from exc
+        raise VerificationFailed(
+            N_("the token is not a JWT"), code="access.passport-invalid"
+        ) from exc
 
 
 def _padded(part: str) -> str:
@@ -307,5 +320,5 @@ def visa_of(claims: dict[str, Any]) -> Visa:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise VerificationFailed(
-            "a visa lacks its ga4gh_visa_v1 object", code="access.passport-invalid"
+            N_("a visa lacks its ga4gh_visa_v1 object"), code="access.passport-invalid"
         ) from exc

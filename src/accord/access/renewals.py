@@ -16,6 +16,7 @@ from accord.agreements.decision import Decision, Mode
 from accord.agreements.durations import Duration
 from accord.catalog import service as catalog
 from accord.errors import Conflict
+from accord.i18n.translate import _l
 from accord.identity.models import User
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -29,11 +30,15 @@ def request_renewal(
     grant = grants.own_grant(session, actor, grant_id)
     if grants.current_state(session, grant) == "revoked":
         raise Conflict(
-            f"grant {grant_id} was revoked: it cannot be renewed", code="access.grant-revoked"
+            _l("grant %(grant_id)s was revoked: it cannot be renewed", grant_id=grant_id),
+            code="access.grant-revoked",
         )
     original = get_request(session, actor, grant.request_id)
     if _open_renewal(session, grant.id):
-        raise Conflict(f"a renewal of {grant_id} is pending already", code="access.renewal-pending")
+        raise Conflict(
+            _l("a renewal of %(grant_id)s is pending already", grant_id=grant_id),
+            code="access.renewal-pending",
+        )
     user = requester(session, actor)
     version = catalog.get_version(session, grant.dataset_id, grant.version_number, actor)
     governing = governing_agreement(session, version)

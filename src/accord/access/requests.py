@@ -87,9 +87,9 @@ def asked_of(data: schemas.Purpose, project: str | None) -> Asked:
 def requester(session: Session, actor: Principal) -> User:
     if actor.user_id == OPERATOR_ID:
         raise Forbidden(
-            "the node operator is not a person and cannot request access",
+            N_("the node operator is not a person and cannot request access"),
             code="access.requester-not-a-user",
-            hint="submit as a researcher: `accord --url … --token … request submit`",
+            hint=N_("submit as a researcher: `accord --url … --token … request submit`"),
         )
     user = session.get(User, actor.user_id, options=[lazyload(User.roles)])
     return user if user is not None else identity.get_user(session, actor.user_id)

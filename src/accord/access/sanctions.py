@@ -27,7 +27,7 @@ from accord.access.models import (
 from accord.access.schemas import SanctionIn
 from accord.agreements.durations import Duration
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
-from accord.i18n.translate import _l
+from accord.i18n.translate import N_, _l
 from accord.identity import service as identity
 from accord.identity.models import User
 from accord.identity.permissions import Permission
@@ -100,9 +100,15 @@ def lift(session: Session, actor: Principal, sanction_id: str, reason: str) -> S
 def lift_sanction(session: Session, actor_id: str, sanction: Sanction, reason: str) -> Sanction:
     now = node_of(session).clock.now()
     if sanction.lifted_at is not None:
-        raise Conflict(f"sanction {sanction.id} was lifted already", code="access.sanction-lifted")
+        raise Conflict(
+            _l("sanction %(sanction_id)s was lifted already", sanction_id=sanction.id),
+            code="access.sanction-lifted",
+        )
     if sanction.ends_at is not None and sanction.ends_at <= now:
-        raise Conflict(f"sanction {sanction.id} has ended", code="access.sanction-ended")
+        raise Conflict(
+            _l("sanction %(sanction_id)s has ended", sanction_id=sanction.id),
+            code="access.sanction-ended",
+        )
     sanction.lifted_at = now
     sanction.lifted_by = actor_id
     sanction.lift_reason = reason
@@ -149,7 +155,10 @@ def get_sanction(session: Session, viewer: Principal, sanction_id: str) -> Sanct
     if sanction is None or not (
         _concerns(viewer, sanction) or _may_judge(viewer, session, sanction)
     ):
-        raise NotFound(f"no sanction {sanction_id[:60]!r}", code="access.sanction-not-found")
+        raise NotFound(
+            _l("no sanction %(sanction_id)r", sanction_id=sanction_id[:60]),
+            code="access.sanction-not-found",
+        )
     return sanction
 
 
@@ -197,7 +206,7 @@ def _may_judge(viewer: Principal, session: Session, sanction: Sanction) -> bool:
 
 def _require_judge(actor: Principal, session: Session, sanction: Sanction) -> None:
     if not _may_judge(actor, session, sanction):
-        raise Forbidden("only the review body lifts sanctions", code="access.not-review-body")
+        raise Forbidden(N_("only the review body lifts sanctions"), code="access.not-review-body")
 
 
 def _breach_in_scope(
@@ -206,16 +215,19 @@ def _breach_in_scope(
     if breach_id is None:
         if not actor.can(Permission.ACCESS_SANCTION_IMPOSE):
             raise Forbidden(
-                "a sanction without a breach report needs the node-wide review body",
+                N_("a sanction without a breach report needs the node-wide review body"),
                 code="access.not-review-body",
-                hint="link the sanction to the breach report it answers (breach_id)",
+                hint=N_("link the sanction to the breach report it answers (breach_id)"),
             )
         return None
     breach = session.get(BreachReport, breach_id) if len(breach_id) <= 40 else None
     if breach is None or not authority.may(
         actor, Permission.ACCESS_SANCTION_IMPOSE, breach.dataset_organisation_id, breach.dataset_id
     ):
-        raise NotFound(f"no breach report {breach_id[:60]!r}", code="access.breach-not-found")
+        raise NotFound(
+            _l("no breach report %(breach_id)r", breach_id=breach_id[:60]),
+            code="access.breach-not-found",
+        )
     return breach
 
 
@@ -227,15 +239,24 @@ def _check_subject(session: Session, data: SanctionIn) -> None:
             identity.get_organisation(session, data.subject_id)
     except NotFound:
         raise InvalidInput(
-            f"no {data.subject_kind} {data.subject_id!r}",
+            _l(
+                "no %(kind)s %(subject)r",
+                kind=data.subject_kind,
+                subject=data.subject_id,
+            ),
             code="access.unknown-sanction-subject",
-            errors=[FieldError("subject_id", f"no such {data.subject_kind}")],
+            errors=[
+                FieldError(
+                    "subject_id",
+                    _l("no such %(kind)s", kind=data.subject_kind),
+                )
+            ],
         ) from None
     if data.kind == SanctionKind.SUSPENSION and data.duration is None:
         raise InvalidInput(
-            "a suspension runs for a period: give its duration (e.g. P90D)",
+            N_("a suspension runs for a period: give its duration (e.g. P90D)"),
             code="access.suspension-needs-duration",
-            errors=[FieldError("duration", "required for a suspension")],
+            errors=[FieldError("duration", N_("required for a suspension"))],
         )
 
 
@@ -259,9 +280,9 @@ def _subject_grants(
     if grant_ids is not None and len(found) != len(set(grant_ids)):
         missing = sorted(set(grant_ids) - {g.id for g in found})
         raise InvalidInput(
-            f"not active grants of the subject: {', '.join(missing)}",
+            _l("not active grants of the subject: %(items)s", items=", ".join(missing)),
             code="access.unknown-grant",
-            errors=[FieldError("grant_ids", "each must be an active grant of the subject")],
+            errors=[FieldError("grant_ids", N_("each must be an active grant of the subject"))],
         )
     return found
 

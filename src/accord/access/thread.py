@@ -30,7 +30,11 @@ def post_message(session: Session, actor: Principal, request_id: str, body: str)
     request = get_request(session, actor, request_id)
     if request.state not in PENDING_STATES:
         raise Conflict(
-            f"request {request.id} is {request.state}: its thread is closed",
+            _l(
+                "request %(request_id)s is %(state)s: its thread is closed",
+                request_id=request.id,
+                state=request.state,
+            ),
             code="access.request-not-pending",
         )
     now = node_of(session).clock.now()

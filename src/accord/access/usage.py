@@ -24,6 +24,7 @@ from accord.agreements.durations import Duration
 from accord.catalog import service as catalog
 from accord.catalog.models import DatasetVersion, VersionState
 from accord.errors import Conflict, NotFound
+from accord.i18n.translate import _l
 from accord.identifiers import CountryCode
 from accord.identity.principal import Principal
 
@@ -72,12 +73,21 @@ def governed_version(
     version = catalog.get_version(session, dataset_id, number, viewer)
     if version.state != VersionState.PUBLISHED:
         raise Conflict(
-            f"{dataset_id}@v{number} is {version.state}: only published versions are checked",
+            _l(
+                "%(dataset_id)s@v%(number)s is %(state)s: only published versions are checked",
+                dataset_id=dataset_id,
+                number=number,
+                state=version.state,
+            ),
             code="access.version-not-published",
         )
     if agreements.governing(session, version.id) is None:
         raise NotFound(
-            f"no agreement governs {dataset_id}@v{number}: its tier and licence apply",
+            _l(
+                "no agreement governs %(dataset_id)s@v%(number)s: its tier and licence apply",
+                dataset_id=dataset_id,
+                number=number,
+            ),
             code="agreements.none-attached",
         )
     return version

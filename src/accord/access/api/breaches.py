@@ -20,6 +20,7 @@ from accord.access.api.common import (
 )
 from accord.access.models import Evidence
 from accord.errors import FieldError, InvalidInput
+from accord.i18n.translate import N_
 from accord.paging import Page
 from accord.storage.blobs import BlobInfo, blob_store_of
 from accord.storage.ingest import ingest_chunks
@@ -92,9 +93,9 @@ async def add_evidence(
     data = await request.body()
     if not data:
         raise InvalidInput(
-            "send the evidence file as the request body",
+            N_("send the evidence file as the request body"),
             code="access.evidence-empty",
-            errors=[FieldError("body", "empty")],
+            errors=[FieldError("body", N_("empty"))],
         )
     blob = await run_in_threadpool(ingest_chunks, blob_store_of(node), [data])
     evidence = await run_in_threadpool(

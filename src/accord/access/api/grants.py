@@ -23,6 +23,7 @@ from accord.access.api.common import (
 from accord.access.models import Grant
 from accord.access.sweep import sweep
 from accord.errors import Conflict
+from accord.i18n.translate import _l
 from accord.ledger import rotation
 from accord.paging import Page
 from accord.web.deps import NodeDep, SessionDep
@@ -105,7 +106,8 @@ def grant_visa(
     grant = grants.own_grant(session, principal, grant_id)
     if grants.current_state(session, grant) != "active":
         raise Conflict(
-            f"grant {grant_id} is not active: it carries no visa", code="access.grant-not-active"
+            _l("grant %(grant_id)s is not active: it carries no visa", grant_id=grant_id),
+            code="access.grant-not-active",
         )
     return {"visa": passport.issue_visa(node, grant, node.clock.now())}
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from accord.access import appeals, breaches, documents, sanctions, schemas
 from accord.access.pages.forms import act
 from accord.errors import FieldError, InvalidInput
+from accord.i18n.translate import N_
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.node import node_of
@@ -169,7 +170,9 @@ def add_evidence(
         name = (file.filename or "").rsplit("/", 1)[-1].strip()[:300]
         if not name:
             raise InvalidInput(
-                "choose a file", code="access.evidence-empty", errors=[FieldError("file", "empty")]
+                N_("choose a file"),
+                code="access.evidence-empty",
+                errors=[FieldError("file", N_("empty"))],
             )
         blob = ingest_file(blob_store_of(node_of(session)), file.file)
         media_type = file.content_type or mimetypes.guess_type(name)[0]
