@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from accord import ledger
 from accord.errors import Conflict
+from accord.i18n.translate import N_, _l
 from accord.sandbox.models import MICRO, Job, PrivacySpending
 
 
@@ -108,10 +109,15 @@ def spend(session: Session, scope: Scope, job_id: str, micro: int, now: datetime
     if spent is None:
         left = budget_of(session, scope).remaining_micro / MICRO
         raise Conflict(
-            f"your privacy budget on dataset {scope.dataset_id} has {left:g} epsilon left "
-            f"(across all your grants on it); this job needs {micro / MICRO:g}",
+            _l(
+                "your privacy budget on dataset %(dataset)s has %(left)s "
+                "epsilon left (across all your grants on it); this job needs %(needed)s",
+                dataset=scope.dataset_id,
+                left=format(left, "g"),
+                needed=format(micro / MICRO, "g"),
+            ),
             code="sandbox.budget-exhausted",
-            hint="ask for a smaller epsilon, or ask the data access committee for more budget",
+            hint=N_("ask for a smaller epsilon, or ask the data access committee for more budget"),
             extra={"remaining_epsilon": left},
         )
     after = Budget(scope.grant_id, scope.dataset_id, scope.total_micro, int(spent))

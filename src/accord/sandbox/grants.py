@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from accord.access import service as access
 from accord.agreements.disclosure import DisclosureTerms
 from accord.errors import Conflict
+from accord.i18n.translate import N_, _l
 from accord.node import NodeContext, node_of
 from accord.sandbox.policy import DisclosurePolicy, resolve
 from accord.sandbox.settings import sandbox_settings_of
@@ -79,10 +80,14 @@ def policy_of(
         return resolve(DisclosureTerms.model_validate(disclosure or {}), defaults)
     except ValidationError as error:
         raise Conflict(
-            f"the disclosure settings of the agreement behind grant {grant_id} are not valid: "
-            f"{error.errors()[0]['msg']}",
+            _l(
+                "the disclosure settings of the agreement behind grant %(grant_id)s "
+                "are not valid: %(error)s",
+                grant_id=grant_id,
+                error=error.errors()[0]["msg"],
+            ),
             code="sandbox.invalid-disclosure-settings",
-            hint="the data steward corrects the agreement's disclosure section",
+            hint=N_("the data steward corrects the agreement's disclosure section"),
         ) from None
 
 

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 import opendp.prelude as dp
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from accord.i18n.translate import N_, _l
 from accord.sandbox.engine import identifier, literal
 
 dp.enable_features("contrib")
@@ -82,13 +83,13 @@ class DpQuery(BaseModel):
     def _complete(self) -> DpQuery:
         numeric = self.measure in {Measure.SUM, Measure.MEAN}
         if (numeric or self.measure is Measure.HISTOGRAM) and self.column is None:
-            raise ValueError(f"a {self.measure.value} needs a column")
+            raise ValueError(_l("a %(measure)s needs a column", measure=self.measure.value))
         if numeric:
             _check_bounds(self.bounds)
         if self.measure is Measure.HISTOGRAM and (self.categories is None) == (
             self.bin_edges is None
         ):
-            raise ValueError("a histogram needs either categories or bin_edges")
+            raise ValueError(N_("a histogram needs either categories or bin_edges"))
         if self.bin_edges is not None:
             _check_edges(self.bin_edges)
         return self
@@ -107,19 +108,19 @@ class DpQuery(BaseModel):
 
 def _check_bounds(bounds: tuple[float, float] | None) -> None:
     if bounds is None:
-        raise ValueError("declare the column's bounds [lower, upper]")
+        raise ValueError(N_("declare the column's bounds [lower, upper]"))
     lower, upper = bounds
     if not (math.isfinite(lower) and math.isfinite(upper)) or lower >= upper:
-        raise ValueError("bounds must be finite with lower < upper")
+        raise ValueError(N_("bounds must be finite with lower < upper"))
     if max(abs(lower), abs(upper)) > 1e15:
-        raise ValueError("bounds must lie within ±1e15")
+        raise ValueError(N_("bounds must lie within ±1e15"))
 
 
 def _check_edges(edges: list[float]) -> None:
     if any(not math.isfinite(e) for e in edges) or any(
         a >= b for a, b in itertools.pairwise(edges)
     ):
-        raise ValueError("bin_edges must be finite and strictly increasing")
+        raise ValueError(N_("bin_edges must be finite and strictly increasing"))
 
 
 # --- the exact aggregate, in SQL ---------------------------------------------------------------
@@ -167,7 +168,7 @@ def _value(value: str | int | float | bool) -> str:
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError("filter values must be finite")
+            raise ValueError(N_("filter values must be finite"))
         return repr(value)
     return literal(value)
 
@@ -309,5 +310,5 @@ def _check_privacy(spent: float, epsilon: float) -> None:
 def _count(value: Any) -> int:
     count = int(value or 0)
     if count >= _MAX_ROWS:
-        raise ValueError("more rows than the measurement supports")
+        raise ValueError(N_("more rows than the measurement supports"))
     return count

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from accord.i18n.translate import N_
 from accord.sandbox.models import MICRO, Job, Output
 from accord.sandbox.privacy import DpQuery
 from accord.sandbox.sql import MAX_SQL_CHARS
@@ -26,7 +27,7 @@ class JobCreate(Strict):
     @model_validator(mode="after")
     def _one(self) -> Self:
         if (self.sql is None) == (self.dp is None):
-            raise ValueError("give either sql or dp")
+            raise ValueError(N_("give either sql or dp"))
         return self
 
 

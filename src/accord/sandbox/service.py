@@ -23,6 +23,7 @@ from accord.catalog.access import is_steward
 from accord.catalog.models import DatasetVersion, VersionState
 from accord.catalog.service import pid_of
 from accord.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import has_prefix, new_id
@@ -59,9 +60,9 @@ def submit(
     """Queue a job (SQL or a DP measurement) about ``version_id`` under the actor's grant."""
     if (sql is None) == (dp is None):
         raise InvalidInput(
-            "send either sql or dp",
+            N_("send either sql or dp"),
             code="sandbox.invalid-job",
-            errors=[FieldError("sql", "give a SELECT, or a dp measurement, not both")],
+            errors=[FieldError("sql", N_("give a SELECT, or a dp measurement, not both"))],
         )
     version = published_version(session, version_id)
     now = _now(session)
@@ -69,7 +70,11 @@ def submit(
     names = [t.table for t in tabular_files(version.files)]
     if not names:
         raise Conflict(
-            f"{version.dataset_id}@v{version.number} has no CSV or Parquet file to query",
+            _l(
+                "%(dataset)s@v%(number)s has no CSV or Parquet file to query",
+                dataset=version.dataset_id,
+                number=version.number,
+            ),
             code="sandbox.no-tables",
         )
     plan: dict[str, Any] | None = None
@@ -152,15 +157,19 @@ def _check_sql(sql: str, names: Sequence[str], policy: DisclosurePolicy) -> Plan
 def _check_dp(dp: DpQuery, names: Sequence[str], policy: DisclosurePolicy) -> None:
     if policy.privacy_budget is None:
         raise Forbidden(
-            "the agreement sets no privacy budget: DP measurements are not available",
+            N_("the agreement sets no privacy budget: DP measurements are not available"),
             code="sandbox.no-privacy-budget",
-            hint="send an SQL job; its output goes through disclosure checks",
+            hint=N_("send an SQL job; its output goes through disclosure checks"),
         )
     if dp.table not in names:
         raise InvalidInput(
-            f"no table {dp.table!r}; the tables are: {', '.join(names)}",
+            _l(
+                "no table %(table)r; the tables are: %(items)s",
+                table=dp.table,
+                items=", ".join(names),
+            ),
             code="sandbox.invalid-job",
-            errors=[FieldError("dp.table", "not a table of this version")],
+            errors=[FieldError("dp.table", N_("not a table of this version"))],
         )
 
 
@@ -172,10 +181,16 @@ def _grant_for(
     )
     if grant is None:
         raise Forbidden(
-            f"you hold no active sandbox grant for {version.dataset_id}@v{version.number}",
+            _l(
+                "you hold no active sandbox grant for %(dataset)s@v%(number)s",
+                dataset=version.dataset_id,
+                number=version.number,
+            ),
             code="sandbox.no-grant",
-            hint=f"request access to {version.dataset_id} with mode sandbox; "
-            "a data access committee decides",
+            hint=_l(
+                "request access to %(dataset)s with mode sandbox; a data access committee decides",
+                dataset=version.dataset_id,
+            ),
         )
     return grant
 
@@ -188,11 +203,18 @@ def published_version(session: Session, version_id: str) -> DatasetVersion:
         else None
     )
     if version is None:
-        raise NotFound(f"no version {version_id[:60]!r}", code="catalog.version-not-found")
+        raise NotFound(
+            _l("no version %(version_id)r", version_id=version_id[:60]),
+            code="catalog.version-not-found",
+        )
     if version.state != VersionState.PUBLISHED:
         raise Conflict(
-            f"{version.dataset_id}@v{version.number} is {version.state}: only published "
-            "versions are analysed",
+            _l(
+                "%(dataset)s@v%(number)s is %(state)s: only published versions are analysed",
+                dataset=version.dataset_id,
+                number=version.number,
+                state=version.state,
+            ),
             code="sandbox.version-not-published",
         )
     return version
@@ -204,12 +226,12 @@ def rerun(session: Session, actor: Principal, job_id: str) -> Job:
     run spends budget and draws fresh noise)."""
     earlier = get_job(session, actor, job_id)
     if earlier.user_id != actor.user_id:
-        raise Forbidden("only the job's owner re-runs it", code="sandbox.not-owner")
+        raise Forbidden(N_("only the job's owner re-runs it"), code="sandbox.not-owner")
     if earlier.kind != JobKind.SQL:
         raise Conflict(
-            "a DP measurement is not re-run: each run spends budget and draws fresh noise",
+            N_("a DP measurement is not re-run: each run spends budget and draws fresh noise"),
             code="sandbox.dp-not-rerun",
-            hint="submit a new DP measurement if the budget allows",
+            hint=N_("submit a new DP measurement if the budget allows"),
         )
     job = submit(session, actor, earlier.version_id, sql=earlier.query)
     job.rerun_of = earlier.id
@@ -231,7 +253,7 @@ def get_job(session: Session, viewer: Principal, job_id: str) -> Job:
     """A job its owner, an output checker of its dataset, or an admin may see."""
     job = session.get(Job, job_id) if has_prefix(job_id, "job") else None
     if job is None or not (job.user_id == viewer.user_id or may_review(session, viewer, job)):
-        raise NotFound(f"no job {job_id[:60]!r}", code="sandbox.job-not-found")
+        raise NotFound(_l("no job %(job_id)r", job_id=job_id[:60]), code="sandbox.job-not-found")
     return job
 
 
@@ -240,9 +262,13 @@ def released_job(session: Session, viewer: Principal, job_id: str) -> Job:
     job = get_job(session, viewer, job_id)
     if job.state != JobState.RELEASED:
         raise Conflict(
-            f"job {job.id} is {job.state}: only released outputs can be read",
+            _l(
+                "job %(job_id)s is %(state)s: only released outputs can be read",
+                job_id=job.id,
+                state=job.state,
+            ),
             code="sandbox.not-released",
-            hint=f"follow the job at /api/v1/jobs/{job.id}",
+            hint=_l("follow the job at /api/v1/jobs/%(job_id)s", job_id=job.id),
         )
     return job
 
@@ -251,7 +277,9 @@ def reviewable_job(session: Session, viewer: Principal, job_id: str) -> Job:
     """A job an output checker of its dataset may inspect (queries, raw results)."""
     job = get_job(session, viewer, job_id)
     if not may_review(session, viewer, job):
-        raise Forbidden("you may not review outputs of this dataset", code="sandbox.not-checker")
+        raise Forbidden(
+            N_("you may not review outputs of this dataset"), code="sandbox.not-checker"
+        )
     return job
 
 
@@ -308,7 +336,8 @@ def output_file(session: Session, viewer: Principal, job_id: str, name: str) -> 
     found = next((o for o in outputs_of(session, job) if o.name == name), None)
     if found is None or job.state != JobState.RELEASED:
         raise NotFound(
-            f"job {job.id} has no released output {name[:60]!r}", code="sandbox.no-output"
+            _l("job %(job_id)s has no released output %(name)r", job_id=job.id, name=name[:60]),
+            code="sandbox.no-output",
         )
     return found
 
@@ -327,9 +356,16 @@ def table_infos(session: Session, viewer: Principal, version_id: str) -> list[Ta
     )
     if holds is None and not checker and not is_steward(viewer, version):
         raise Forbidden(
-            f"the tables of {version.dataset_id}@v{version.number} are shown to grant holders",
+            _l(
+                "the tables of %(dataset)s@v%(number)s are shown to grant holders",
+                dataset=version.dataset_id,
+                number=version.number,
+            ),
             code="sandbox.no-grant",
-            hint=f"request access to {version.dataset_id} with mode sandbox",
+            hint=_l(
+                "request access to %(dataset)s with mode sandbox",
+                dataset=version.dataset_id,
+            ),
         )
     return tables_of(session, version)
 
@@ -341,7 +377,7 @@ def grant_budget(session: Session, viewer: Principal, version_id: str) -> budget
     grant = _grant_for(session, viewer, version, _now(session))
     if grant.policy.privacy_budget is None:
         raise NotFound(
-            "this grant has no privacy budget (the agreement sets none)",
+            N_("this grant has no privacy budget (the agreement sets none)"),
             code="sandbox.no-privacy-budget",
         )
     return budget.budget_of(session, _budget_scope(grant))
@@ -372,21 +408,25 @@ def review(
     job = reviewable_job(session, actor, job_id)
     if job.user_id == actor.user_id:
         raise Forbidden(
-            "nobody reviews the outputs of their own jobs",
+            N_("nobody reviews the outputs of their own jobs"),
             code="sandbox.own-output",
-            hint="another output checker reviews this job",
+            hint=N_("another output checker reviews this job"),
         )
     if job.state != JobState.CHECKED or not job.review_required:
         raise Conflict(
-            f"job {job.id} is {job.state}: only checked outputs waiting for review are decided",
+            _l(
+                "job %(job_id)s is %(state)s: only checked outputs waiting for review are decided",
+                job_id=job.id,
+                state=job.state,
+            ),
             code="sandbox.not-awaiting-review",
         )
     text = reason.strip()
     if len(text) < 10:
         raise InvalidInput(
-            "say why in at least 10 characters",
+            N_("say why in at least 10 characters"),
             code="sandbox.invalid-review",
-            errors=[FieldError("reason", "at least 10 characters")],
+            errors=[FieldError("reason", N_("at least 10 characters"))],
         )
     now = _now(session)
     job.reviewer_id = actor.user_id

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 
 from accord.errors import FieldError, InvalidInput
+from accord.i18n.translate import N_, _l
 
 MAX_SQL_CHARS = 20_000
 Node = dict[str, Any]
@@ -258,7 +259,9 @@ class SqlReader:
         if doc.get("error") or len(doc.get("statements", [])) != 1:
             self._explain_refusal(text)
             message = str(doc.get("error_message") or "this SELECT cannot be read")
-            raise _refused(f"this form of SELECT is not supported here: {message}", "sql")
+            raise _refused(
+                _l("this form of SELECT is not supported here: %(message)s", message=message), "sql"
+            )
         node: Node = doc["statements"][0]["node"]
         return node
 
@@ -268,13 +271,18 @@ class SqlReader:
             try:
                 statements = self._con.extract_statements(text)
             except duckdb.Error as error:
-                raise _refused(f"the SQL does not parse: {_first_line(error)}", "sql") from None
+                raise _refused(
+                    _l("the SQL does not parse: %(error)s", error=_first_line(error)), "sql"
+                ) from None
         if len(statements) != 1:
-            raise _refused("send exactly one SELECT statement", "sql")
+            raise _refused(N_("send exactly one SELECT statement"), "sql")
         kind = statements[0].type
         if kind != duckdb.StatementType.SELECT:
             raise _refused(
-                f"only SELECT queries run in the sandbox; {kind.name} statements are refused",
+                _l(
+                    "only SELECT queries run in the sandbox; %(kind)s statements are refused",
+                    kind=kind.name,
+                ),
                 "sql",
             )
 
@@ -314,18 +322,25 @@ def check_sources(node: Node, tables: Collection[str]) -> None:
         if kind == "TABLE_FUNCTION":
             name = ref.get("function", {}).get("function_name", "?")
             raise _refused(
-                f"table functions such as {name}() are not available in the sandbox: "
-                "query the granted tables by name",
+                _l(
+                    "table functions such as %(name)s() are not available in the sandbox: "
+                    "query the granted tables by name",
+                    name=name,
+                ),
                 "sql",
             )
         if kind == "SHOW_REF":
             raise _refused(
-                "DESCRIBE and SUMMARIZE are not available: the query page shows each table's "
-                "columns and types",
+                N_(
+                    "DESCRIBE and SUMMARIZE are not available: the query page shows each table's "
+                    "columns and types"
+                ),
                 "sql",
             )
         if kind not in _ALLOWED_REFS:
-            raise _refused(f"{kind.lower()} table references are not available", "sql")
+            raise _refused(
+                _l("%(kind)s table references are not available", kind=kind.lower()), "sql"
+            )
         if kind == "BASE_TABLE":
             _check_table(ref, known, ctes)
 
@@ -334,12 +349,23 @@ def _check_table(ref: Node, known: set[str], ctes: set[str]) -> None:
     name = str(ref.get("table_name", ""))
     if ref.get("schema_name") or ref.get("catalog_name"):
         raise _refused(
-            f"only the granted tables may be queried; {_qualified(ref)} is not one of them", "sql"
+            _l(
+                "only the granted tables may be queried; %(table)s is not one of them",
+                table=_qualified(ref),
+            ),
+            "sql",
         )
     if name in ctes or name in known:
         return
     listed = ", ".join(sorted(known)) or "none"
-    raise _refused(f"no table {name!r} in this version; its tables are: {listed}", "sql")
+    raise _refused(
+        _l(
+            "no table %(name)r in this version; its tables are: %(listed)s",
+            name=name,
+            listed=listed,
+        ),
+        "sql",
+    )
 
 
 def _qualified(ref: Node) -> str:
@@ -382,11 +408,14 @@ def plan_node(
     select_list: list[Node] = node["select_list"]
     for index, item in enumerate(select_list):
         if item.get("class") == "STAR":
-            raise _refused("name the columns of an aggregate query (no * in its SELECT)", "sql")
+            raise _refused(N_("name the columns of an aggregate query (no * in its SELECT)"), "sql")
         if any(e.get("class") == "SUBQUERY" for e in _expressions(item)):
             raise _refused(
-                f"column {index + 1} holds a subquery: join it in FROM instead, so that the "
-                "disclosure checks can see it",
+                _l(
+                    "column %(column)s holds a subquery: join it in FROM instead, so that "
+                    "the disclosure checks can see it",
+                    column=index + 1,
+                ),
                 "sql",
             )
     return _aggregate_plan(node, grammar, top_n=top_n, render=render)
@@ -562,7 +591,7 @@ _E = "__accord_e"
 _F = "__accord_f"
 _STAT_TEMPLATE = (
     f"SELECT count_star(), "
-    f"count({_E}) FILTER (WHERE {_F} AND TRY_CAST({_E} AS DOUBLE) <> 0), "
+    f"count(nullif(TRY_CAST({_E} AS DOUBLE), 0)) FILTER (WHERE {_F}), "
     f"max(abs(TRY_CAST({_E} AS DOUBLE))) FILTER (WHERE {_F}), "
     f"sum(abs(TRY_CAST({_E} AS DOUBLE))) FILTER (WHERE {_F}), "
     f"max(abs(TRY_CAST({_E} AS DOUBLE)), 2) FILTER (WHERE {_F}), "
@@ -661,15 +690,18 @@ def _fill(template: Node, argument: Node, condition: Node) -> Node:
 
 def _check_text(text: str) -> None:
     if not text:
-        raise _refused("the query is empty", "sql")
+        raise _refused(N_("the query is empty"), "sql")
     if len(text) > MAX_SQL_CHARS:
-        raise _refused(f"the query is longer than {MAX_SQL_CHARS} characters", "sql")
+        raise _refused(
+            _l("the query is longer than %(limit)s characters", limit=MAX_SQL_CHARS),
+            "sql",
+        )
 
 
 def _refused(message: str, location: str) -> QueryRefused:
     return QueryRefused(
         message,
-        hint="the sandbox runs one SELECT over the tables listed on the query page",
+        hint=N_("the sandbox runs one SELECT over the tables listed on the query page"),
         errors=[FieldError(location, message)],
     )
 
