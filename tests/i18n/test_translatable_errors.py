@@ -8,10 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from accord.errors import FieldError, NotFound
+from accord.errors import Conflict, FieldError, NotFound
 from accord.i18n.translate import _l, _nl, gettext, use_locale
 from accord.identity.permissions import Role
 from accord.input_errors import field_errors, listed, message
+from accord.sandbox.sql import QueryRefused, reader
 from tests.conftest import MakeAccount
 
 
@@ -157,3 +158,27 @@ def test_the_lockout_counts_minutes_in_each_language() -> None:
     with use_locale("ar"):
         assert gettext(locked(2)).endswith("بعد نحو دقيقتين")
         assert gettext(locked(7)).endswith("بعد نحو 7 دقائق")
+
+
+def test_a_refused_query_is_explained_in_spanish() -> None:
+    with pytest.raises(QueryRefused) as refused:
+        reader().plan("SELECT count(*) AS n FROM nope", ["people"])
+    assert str(refused.value) == "no table 'nope' in this version; its tables are: people"
+    with use_locale("es"):
+        problem = refused.value.problem()
+    assert problem["code"] == "sandbox.query-refused"
+    assert problem["detail"] == (
+        "no hay ninguna tabla 'nope' en esta versión; sus tablas son: people"
+    )
+    assert problem["errors"][0]["message"] == problem["detail"]
+    assert problem["hint"].startswith("el entorno aislado ejecuta un único SELECT")
+
+
+def test_access_errors_keep_english_and_read_in_portuguese() -> None:
+    error = Conflict(
+        _l("grant %(grant_id)s was revoked: it cannot be renewed", grant_id="gr_1"),
+        code="access.grant-revoked",
+    )
+    assert str(error) == "grant gr_1 was revoked: it cannot be renewed"
+    with use_locale("pt"):
+        assert error.problem()["detail"] == "a concessão gr_1 foi revogada: não pode ser renovada"
