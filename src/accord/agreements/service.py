@@ -33,6 +33,7 @@ from accord.agreements.ontology import default_vocabulary
 from accord.agreements.validation import parse_agreement
 from accord.catalog import service as catalog
 from accord.errors import Conflict, FieldError, InvalidInput, NotFound
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -81,9 +82,9 @@ def add_version(
     latest = agreement.versions[-1]
     if latest.state == DRAFT:
         raise Conflict(
-            f"{ref_of(latest)} is still a draft",
+            _l("%(agreement)s is still a draft", agreement=ref_of(latest)),
             code="agreements.draft-open",
-            hint="edit or publish the open draft first",
+            hint=N_("edit or publish the open draft first"),
         )
     return _new_version(session, actor, agreement, latest.number + 1, document)
 
@@ -137,16 +138,29 @@ def attach(
     version = get_version(session, agreement_id, number, actor)
     if version.state != PUBLISHED:
         raise Conflict(
-            f"{ref_of(version)} is a draft; only published agreements govern data",
+            _l(
+                "%(agreement)s is a draft; only published agreements govern data",
+                agreement=ref_of(version),
+            ),
             code="agreements.not-published",
-            hint=f"run `accord agreement publish {agreement_id} {number}` first",
+            hint=_l(
+                "run `accord agreement publish %(agreement_id)s %(number)s` first",
+                agreement_id=agreement_id,
+                number=number,
+            ),
         )
     existing = session.get(Attachment, dataset_version_id)
     if existing is not None:
         raise Conflict(
-            f"{dataset_version_id} is governed by {ref_of(existing.version)} already",
+            _l(
+                "%(dataset_version_id)s is governed by %(agreement)s already",
+                dataset_version_id=dataset_version_id,
+                agreement=ref_of(existing.version),
+            ),
             code="agreements.already-attached",
-            hint="a published dataset version keeps its agreement; publish a new dataset version",
+            hint=N_(
+                "a published dataset version keeps its agreement; publish a new dataset version"
+            ),
         )
     attachment = Attachment(
         dataset_version_id=dataset_version_id,
@@ -177,7 +191,10 @@ def attach(
 def get_agreement(session: Session, agreement_id: str) -> Agreement:
     agreement = session.get(Agreement, agreement_id) if len(agreement_id) <= 40 else None
     if agreement is None:
-        raise NotFound(f"no agreement {agreement_id[:60]!r}", code="agreements.not-found")
+        raise NotFound(
+            _l("no agreement %(agreement_id)r", agreement_id=agreement_id[:60]),
+            code="agreements.not-found",
+        )
     return agreement
 
 
@@ -185,7 +202,10 @@ def visible_agreement(session: Session, agreement_id: str, viewer: Principal | N
     """An agreement with at least one version ``viewer`` may see (else ``NotFound``)."""
     agreement = get_agreement(session, agreement_id)
     if not visible_versions(agreement, viewer):
-        raise NotFound(f"no agreement {agreement_id[:60]!r}", code="agreements.not-found")
+        raise NotFound(
+            _l("no agreement %(agreement_id)r", agreement_id=agreement_id[:60]),
+            code="agreements.not-found",
+        )
     return agreement
 
 
@@ -196,7 +216,10 @@ def get_version(
     agreement = get_agreement(session, agreement_id)
     version = next((v for v in visible_versions(agreement, viewer) if v.number == number), None)
     if version is None:
-        raise NotFound(f"no version {agreement_id}@v{number}", code="agreements.version-not-found")
+        raise NotFound(
+            _l("no version %(agreement_id)s@v%(number)s", agreement_id=agreement_id, number=number),
+            code="agreements.version-not-found",
+        )
     return version
 
 
@@ -228,9 +251,11 @@ def check(
     version = governing(session, dataset_version_id)
     if version is None:
         raise NotFound(
-            f"no agreement governs {dataset_version_id}",
+            _l(
+                "no agreement governs %(dataset_version_id)s", dataset_version_id=dataset_version_id
+            ),
             code="agreements.none-attached",
-            hint="attach one with `accord agreement attach`",
+            hint=N_("attach one with `accord agreement attach`"),
         )
     context = _context(session, question)
     return dataset_version_id, version, evaluate(compile_agreement(document_of(version)), context)
@@ -251,7 +276,7 @@ def _context(session: Session, question: schemas.CheckIn) -> Context:
             str(unknown),
             code="agreements.unknown-purpose-term",
             errors=[FieldError("purpose", str(unknown))],
-            hint="name DUO purposes such as GRU, HMB, DS or POA, and MONDO ids for diseases",
+            hint=N_("name DUO purposes such as GRU, HMB, DS or POA, and MONDO ids for diseases"),
         ) from None
     node = node_of(session)
     requester = Requester(
@@ -325,9 +350,9 @@ def _fill(version: AgreementVersion, document: AgreementDocument) -> None:
 def _require_draft(version: AgreementVersion) -> None:
     if version.state != DRAFT:
         raise Conflict(
-            f"{ref_of(version)} is published and cannot change",
+            _l("%(agreement)s is published and cannot change", agreement=ref_of(version)),
             code="agreements.version-published",
-            hint="add a new version instead",
+            hint=N_("add a new version instead"),
         )
 
 
