@@ -104,7 +104,30 @@ def test_filters_and_having_get_their_own_statistics(sql: SqlReader) -> None:
     assert isinstance(plan, AggregatePlan)
     having = [o for o in plan.occurrences if o.column is None]
     assert [(o.function, o.kind) for o in having] == [("max", AggregateKind.EXTREME)]
-    assert "(age > 30) AND" in plan.sql
+    assert plan.sql.count("FILTER (WHERE (age > 30))") == 4, "the statistics share the filter"
+
+
+@pytest.mark.parametrize(
+    ("aggregate", "contributors"),
+    [
+        ("sum(income)", 3),  # NULL and 0 contribute nothing; a negative value does
+        ("sum(income) FILTER (WHERE age > 30)", 2),
+        ("sum(DISTINCT income)", 2),
+    ],
+)
+def test_contributors_are_the_non_zero_values(
+    sql: SqlReader, aggregate: str, contributors: int
+) -> None:
+    plan = sql.plan(f"SELECT {aggregate} FROM people", TABLES)
+    assert isinstance(plan, AggregatePlan)
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE people AS SELECT * FROM (VALUES (NULL, 50), (0.0, 50), (-3.0, 50), "
+        "(5.0, 50), (5.0, 20)) t(income, age)"
+    )
+    row = con.execute(plan.sql).fetchone()
+    assert row is not None
+    assert row[plan.occurrences[0].stats[0]] == contributors
 
 
 def test_the_n_k_rule_asks_for_the_top_contributors(sql: SqlReader) -> None:
