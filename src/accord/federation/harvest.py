@@ -29,6 +29,7 @@ from accord.errors import Conflict, NodeUnavailable
 from accord.federation import calls, peers
 from accord.federation.models import HarvestState, RemoteRecord
 from accord.federation.oai import HarvestedRecord, datestamp_argument, parse_list_records
+from accord.i18n.translate import _l
 from accord.node import NodeContext
 
 PREFIX = "oai_datacite"
@@ -51,7 +52,12 @@ def harvest_peer(node: NodeContext, peer_id: str, *, full: bool = False) -> Harv
         peer = peers.get_peer(session, peer_id)
         if peer.state != "active":
             raise Conflict(
-                f"{peer.node_id} is {peer.state}, not active", code="federation.peer-not-active"
+                _l(
+                    "%(peer)s is %(state)s, not active",
+                    peer=peer.node_id,
+                    state=peer.state,
+                ),
+                code="federation.peer-not-active",
             )
         peer_id, base_url, node_id = peer.id, peer.base_url, peer.node_id
         state = session.get(HarvestState, peer_id)
@@ -123,9 +129,18 @@ def _get(http: httpx.Client, url: str, params: dict[str, str]) -> bytes:
     try:
         response = http.get(url, params=params)
     except httpx.TransportError as exc:
-        raise NodeUnavailable(f"{url} did not answer", code="federation.peer-unavailable") from exc
+        raise NodeUnavailable(
+            _l("%(url)s did not answer", url=url), code="federation.peer-unavailable"
+        ) from exc
     if response.status_code != 200:
-        raise Conflict(f"{url} answered {response.status_code}", code="federation.peer-refused")
+        raise Conflict(
+            _l(
+                "%(url)s answered %(status)s",
+                url=url,
+                status=response.status_code,
+            ),
+            code="federation.peer-refused",
+        )
     return response.content
 
 

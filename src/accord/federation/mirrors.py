@@ -30,6 +30,7 @@ from accord.federation import calls, peer_keys, peers
 from accord.federation.calls import Caller
 from accord.federation.models import Mirror, MirrorFile, Peer
 from accord.federation.placement import copy_refusal
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -53,7 +54,9 @@ def offer(session: Session, caller: Caller, dataset_id: str) -> dict[str, Any]:
     version = catalog.get_version(session, dataset_id, None, None)
     if version.state != VersionState.PUBLISHED or version.tier != "open":
         raise Forbidden(
-            f"{dataset_id} is not open: only open datasets are mirrored",
+            _l(
+                "%(dataset_id)s is not open: only open datasets are mirrored", dataset_id=dataset_id
+            ),
             code="federation.not-mirrorable",
         )
     rules = rules_of(session, version)
@@ -99,20 +102,33 @@ def rules_of(session: Session, version: DatasetVersion) -> Rules:
 def create_mirror(session: Session, actor: Principal, peer_id: str, dataset_id: str) -> Mirror:
     """Copy a peer's open dataset here, checked against its signed manifest."""
     if not actor.can(Permission.FEDERATION_MIRROR_MANAGE):
-        raise Forbidden("this needs federation:mirror:manage", code="forbidden")
+        raise Forbidden(N_("this needs federation:mirror:manage"), code="forbidden")
     node = node_of(session)
     peer = peers.get_peer(session, peer_id)
     if peer.state != "active":
-        raise Conflict(f"{peer.node_id} is {peer.state}", code="federation.peer-not-active")
+        raise Conflict(
+            _l(
+                "%(peer)s is %(state)s",
+                peer=peer.node_id,
+                state=peer.state,
+            ),
+            code="federation.peer-not-active",
+        )
     offered = calls.answer(calls.call(node, "GET", f"{peer.base_url}{OFFERS_PATH}/{dataset_id}"))
     rules = Rules(offered["residency"], offered["export_allowed"], offered["export_forbidden"])
     if offered["tier"] != "open":
-        raise Forbidden(f"{dataset_id} is not open", code="federation.not-mirrorable")
+        raise Forbidden(
+            _l("%(dataset_id)s is not open", dataset_id=dataset_id),
+            code="federation.not-mirrorable",
+        )
     _check_placement(node.identity.jurisdiction, rules)
     history = peer_keys.accept_history(session, peer, peers.fetch_descriptor(peer.base_url))
     document = _verified_manifest(peer, offered, history)
     if session.scalars(select(Mirror).where(Mirror.pid == offered["pid"])).first():
-        raise Conflict(f"{offered['pid']} is mirrored already", code="federation.mirror-exists")
+        raise Conflict(
+            _l("%(pid)s is mirrored already", pid=offered["pid"]),
+            code="federation.mirror-exists",
+        )
     mirror = Mirror(
         id=new_id("mir"),
         peer_id=peer.id,
@@ -144,7 +160,9 @@ def list_mirrors(session: Session) -> list[Mirror]:
 def get_mirror(session: Session, mirror_id: str) -> Mirror:
     mirror = session.get(Mirror, mirror_id)
     if mirror is None:
-        raise NotFound(f"no mirror {mirror_id}", code="federation.mirror-not-found")
+        raise NotFound(
+            _l("no mirror %(mirror_id)s", mirror_id=mirror_id), code="federation.mirror-not-found"
+        )
     return mirror
 
 
@@ -159,7 +177,10 @@ def mirror_files(session: Session, mirror_id: str) -> list[MirrorFile]:
 def mirror_file(session: Session, mirror_id: str, path: str) -> MirrorFile:
     row = session.get(MirrorFile, (get_mirror(session, mirror_id).id, path))
     if row is None:
-        raise NotFound(f"{mirror_id} has no file {path}", code="federation.mirror-file-not-found")
+        raise NotFound(
+            _l("%(mirror_id)s has no file %(path)s", mirror_id=mirror_id, path=path),
+            code="federation.mirror-file-not-found",
+        )
     return row
 
 
@@ -172,7 +193,11 @@ def _check_placement(jurisdiction: str, rules: Rules) -> None:
     )
     if reason is not None:
         raise Forbidden(
-            f"the dataset's agreement forbids a copy in {jurisdiction} ({reason})",
+            _l(
+                "the dataset's agreement forbids a copy in %(jurisdiction)s (%(reason)s)",
+                jurisdiction=jurisdiction,
+                reason=reason,
+            ),
             code="federation.mirror-forbidden",
             extra={"reason": reason},
         )
@@ -185,7 +210,7 @@ def _verified_manifest(peer: Peer, offered: dict[str, Any], history: Keyring) ->
     _verify_with_history(history, canonical, str(offered["manifest_signature"]), document)
     if document.get("node") != peer.node_id or document.get("pid") != offered["pid"]:
         raise VerificationFailed(
-            "the manifest is not the home node's manifest of this version",
+            N_("the manifest is not the home node's manifest of this version"),
             code="federation.manifest-mismatch",
         )
     return document
@@ -207,7 +232,7 @@ def _verify_with_history(
         except VerificationFailed as error:
             failure = error
     raise failure or VerificationFailed(
-        "no key of the peer was valid when the version was published",
+        N_("no key of the peer was valid when the version was published"),
         code="catalog.manifest-signature",
     )
 
@@ -225,7 +250,8 @@ def _copy_files(
         for entry in manifest_files(document):
             if entry.path not in urls:
                 raise VerificationFailed(
-                    f"the offer lacks {entry.path}", code="federation.manifest-mismatch"
+                    _l("the offer lacks %(path)s", path=entry.path),
+                    code="federation.manifest-mismatch",
                 )
             if not store.exists(entry.sha256):
                 _download(http, store, urls[entry.path], BlobInfo(entry.sha256, entry.size))
@@ -248,7 +274,12 @@ def _download(http: httpx.Client, store: BlobStore, url: str, expected: BlobInfo
         with http.stream("GET", url) as response:
             if response.status_code != 200:
                 raise Conflict(
-                    f"{url} answered {response.status_code}", code="federation.peer-refused"
+                    _l(
+                        "%(url)s answered %(status)s",
+                        url=url,
+                        status=response.status_code,
+                    ),
+                    code="federation.peer-refused",
                 )
             for chunk in response.iter_bytes(CHUNK):
                 digest.update(chunk)
@@ -256,14 +287,16 @@ def _download(http: httpx.Client, store: BlobStore, url: str, expected: BlobInfo
                 writer.write(chunk)
     except httpx.TransportError as exc:
         writer.abort()
-        raise NodeUnavailable(f"{url} did not answer", code="federation.peer-unavailable") from exc
+        raise NodeUnavailable(
+            _l("%(url)s did not answer", url=url), code="federation.peer-unavailable"
+        ) from exc
     except BaseException:
         writer.abort()
         raise
     if digest.hexdigest() != expected.sha256 or size != expected.size:
         writer.abort()
         raise VerificationFailed(
-            f"{url} sent bytes that do not match the signed manifest",
+            _l("%(url)s sent bytes that do not match the signed manifest", url=url),
             code="federation.digest-mismatch",
         )
     writer.commit(expected.sha256)

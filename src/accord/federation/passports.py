@@ -31,6 +31,7 @@ from accord.errors import Forbidden, InvalidInput, NotFound, VerificationFailed
 from accord.federation import peers
 from accord.federation.calls import Caller
 from accord.federation.models import Peer, Recognition
+from accord.i18n.translate import N_, _l
 from accord.identity import service as identity
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
@@ -140,7 +141,11 @@ def withdraw_recognition(session: Session, actor: Principal, peer_id: str, kind:
     row = session.get(Recognition, (peer.id, kind))
     if row is None:
         raise NotFound(
-            f"{peer.node_id}'s {kind!r} visas are not recognised here",
+            _l(
+                "%(peer)s's %(kind)r visas are not recognised here",
+                peer=peer.node_id,
+                kind=kind,
+            ),
             code="federation.recognition-not-found",
         )
     session.delete(row)
@@ -165,10 +170,12 @@ def _valid_kind(kind: str) -> str:
     kind = kind.strip()
     if not _KIND.match(kind):
         raise InvalidInput(
-            f"{kind[:120]!r} is not a kind of visa this node can recognise",
+            _l("%(kind)r is not a kind of visa this node can recognise", kind=kind[:120]),
             code="federation.bad-recognition",
-            hint="use affiliation, country, or accreditation:<kind> (e.g. "
-            "accreditation:accredited-researcher)",
+            hint=N_(
+                "use affiliation, country, or accreditation:<kind> (e.g. "
+                "accreditation:accredited-researcher)"
+            ),
         )
     return kind
 
@@ -176,7 +183,10 @@ def _valid_kind(kind: str) -> str:
 def _require(actor: Principal) -> None:
     if not actor.can(Permission.FEDERATION_PEER_MANAGE):
         raise Forbidden(
-            f"this needs the permission {Permission.FEDERATION_PEER_MANAGE.value}",
+            _l(
+                "this needs the permission %(permission)s",
+                permission=Permission.FEDERATION_PEER_MANAGE.value,
+            ),
             code="forbidden",
         )
 
@@ -191,13 +201,20 @@ def accept_passport(session: Session, caller: Caller, token: str) -> Vouched:
     peer = session.scalars(select(Peer).where(Peer.base_url == issuer)).first()
     if peer is None or peer.state != "active":
         raise Forbidden(
-            f"the passport was issued by {issuer[:200]}, which is not an active peer of this node",
+            _l(
+                "the passport was issued by %(issuer)s, which is not an active peer of this node",
+                issuer=issuer[:200],
+            ),
             code="federation.passport-untrusted",
         )
     if peer.id != caller.peer_id:
         raise Forbidden(
-            f"{caller.node_id} forwarded a passport issued by {peer.node_id}: a node vouches only "
-            "for its own researchers",
+            _l(
+                "%(caller)s forwarded a passport issued by %(peer)s: a "
+                "node vouches only for its own researchers",
+                caller=caller.node_id,
+                peer=peer.node_id,
+            ),
             code="federation.passport-untrusted",
         )
     now = node_of(session).clock.now()
@@ -234,10 +251,15 @@ def _vouched(
             accreditations.append((visa.value, datetime.fromtimestamp(visa.expires, UTC)))
     if country is None or not re.fullmatch(r"[A-Z]{2}", country):
         raise Forbidden(
-            f"the passport carries no country visa this node recognises from {peer.node_id}",
+            _l(
+                "the passport carries no country visa this node recognises from %(peer)s",
+                peer=peer.node_id,
+            ),
             code="federation.passport-not-recognised",
-            hint="the node's admin lists the kinds of visas it accepts from each peer: "
-            "`accord peer recognise <peer> country`",
+            hint=N_(
+                "the node's admin lists the kinds of visas it accepts from each peer: "
+                "`accord peer recognise <peer> country`"
+            ),
             extra={"refused": [r.__dict__ for r in refused]},
         )
     return Vouched(
@@ -272,5 +294,5 @@ def _unverified_issuer(token: str) -> str:
         return str(claims["iss"]).rstrip("/")
     except (IndexError, KeyError, TypeError, ValueError, binascii.Error) as exc:
         raise VerificationFailed(
-            "the passport is not a JWT", code="federation.passport-invalid"
+            N_("the passport is not a JWT"), code="federation.passport-invalid"
         ) from exc

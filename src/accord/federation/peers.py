@@ -34,6 +34,7 @@ from accord.federation import calls
 from accord.federation.calls import Caller
 from accord.federation.cosignature import Witness
 from accord.federation.models import Peer
+from accord.i18n.translate import N_, _l
 from accord.identity.permissions import Permission
 from accord.identity.principal import Principal
 from accord.ids import new_id
@@ -65,12 +66,14 @@ def add_peer(session: Session, actor: Principal, url: str, expected_fingerprint:
     node = node_of(session)
     base_url = _clean_url(url)
     if base_url == node.identity.base_url:
-        raise InvalidInput("a node cannot peer with itself", code="federation.self-peer")
+        raise InvalidInput(N_("a node cannot peer with itself"), code="federation.self-peer")
     descriptor = fetch_descriptor(base_url)
     peer = _peer_from(descriptor, base_url, expected_fingerprint, actor, node.clock.now())
     for column, value in (("base_url", peer.base_url), ("node_id", peer.node_id)):
         if session.scalars(select(Peer).where(getattr(Peer, column) == value)).first():
-            raise Conflict(f"{value} is a peer already", code="federation.peer-exists")
+            raise Conflict(
+                _l("%(peer)s is a peer already", peer=value), code="federation.peer-exists"
+            )
     session.add(peer)
     session.flush()
     ledger.append(
@@ -90,13 +93,18 @@ def fetch_descriptor(base_url: str) -> dict[str, Any]:
         response = httpx.get(f"{base_url}{DESCRIPTOR_PATH}", timeout=calls.TIMEOUT)
     except httpx.TransportError as exc:
         raise NodeUnavailable(
-            f"{base_url} did not answer", code="federation.peer-unavailable"
+            _l("%(base_url)s did not answer", base_url=base_url), code="federation.peer-unavailable"
         ) from exc
     if response.status_code != 200:
         raise InvalidInput(
-            f"{base_url}{DESCRIPTOR_PATH} answered {response.status_code}",
+            _l(
+                "%(base_url)s%(path)s answered %(status)s",
+                base_url=base_url,
+                path=DESCRIPTOR_PATH,
+                status=response.status_code,
+            ),
             code="federation.no-descriptor",
-            hint="check the URL: it must be an Accord node's base URL",
+            hint=N_("check the URL: it must be an Accord node's base URL"),
         )
     descriptor: dict[str, Any] = response.json()
     return descriptor
@@ -147,7 +155,7 @@ def get_peer(session: Session, peer_id: str) -> Peer:
     if peer is None:
         peer = session.scalars(select(Peer).where(Peer.node_id == peer_id)).first()
     if peer is None:
-        raise NotFound(f"no peer {peer_id}", code="federation.peer-not-found")
+        raise NotFound(_l("no peer %(peer_id)s", peer_id=peer_id), code="federation.peer-not-found")
     return peer
 
 
@@ -189,18 +197,27 @@ def _peer_from(
         jurisdiction, published_url = str(descriptor["jurisdiction"]), str(descriptor["base_url"])
     except (KeyError, TypeError, ValueError, binascii.Error, NoteError) as exc:
         raise InvalidInput(
-            f"{base_url}{DESCRIPTOR_PATH} is not a node descriptor this node understands",
+            _l(
+                "%(base_url)s%(path)s is not a node descriptor this node understands",
+                base_url=base_url,
+                path=DESCRIPTOR_PATH,
+            ),
             code="federation.bad-descriptor",
         ) from exc
     if fingerprint(key) != expected.strip():
         raise VerificationFailed(
-            f"the key of {base_url} has fingerprint {fingerprint(key)}, not {expected}",
+            _l(
+                "the key of %(base_url)s has fingerprint %(fingerprint)s, not %(expected)s",
+                base_url=base_url,
+                fingerprint=fingerprint(key),
+                expected=expected,
+            ),
             code="federation.fingerprint-mismatch",
-            hint="ask the peer's admin for the fingerprint again, over a channel you trust",
+            hint=N_("ask the peer's admin for the fingerprint again, over a channel you trust"),
         )
     if published_url.rstrip("/") != base_url or log_verifier.public_key.public_bytes_raw() != raw:
         raise VerificationFailed(
-            f"{base_url} describes itself with another URL or log key",
+            _l("%(base_url)s describes itself with another URL or log key", base_url=base_url),
             code="federation.bad-descriptor",
         )
     return Peer(
@@ -224,13 +241,18 @@ def _clean_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
         raise InvalidInput(
-            f"{url!r} is not a node's base URL",
+            _l("%(url)r is not a node's base URL", url=url),
             code="federation.bad-url",
-            errors=[FieldError("url", "an http(s) URL without query, like https://node.example")],
+            errors=[
+                FieldError("url", N_("an http(s) URL without query, like https://node.example"))
+            ],
         )
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 def _require(actor: Principal, permission: Permission) -> None:
     if not actor.can(permission):
-        raise Forbidden(f"this needs the permission {permission.value}", code="forbidden")
+        raise Forbidden(
+            _l("this needs the permission %(permission)s", permission=permission.value),
+            code="forbidden",
+        )

@@ -20,6 +20,7 @@ from accord.errors import Conflict, Forbidden, NodeUnavailable, NotFound
 from accord.federation import calls, peers
 from accord.federation.models import Peer, RemoteRequest
 from accord.federation.passports import passport_for
+from accord.i18n.translate import N_, _l
 from accord.identity.principal import OPERATOR_ID, Principal
 from accord.ids import new_id
 from accord.node import node_of
@@ -35,7 +36,7 @@ def submit(session: Session, actor: Principal, node_id: str, data: RequestCreate
     ``actor``; keep the peer's answer. The caller commits."""
     if actor.user_id == OPERATOR_ID:
         raise Forbidden(
-            "the node operator is not a person and cannot request access",
+            N_("the node operator is not a person and cannot request access"),
             code="access.requester-not-a-user",
         )
     peer = _active_peer(session, node_id)
@@ -86,7 +87,10 @@ def submit(session: Session, actor: Principal, node_id: str, data: RequestCreate
 def get(session: Session, viewer: Principal, request_id: str) -> RemoteRequest:
     request = session.get(RemoteRequest, request_id) if len(request_id) <= 40 else None
     if request is None or request.user_id != viewer.user_id:
-        raise NotFound(f"no request {request_id[:60]!r}", code="federation.request-not-found")
+        raise NotFound(
+            _l("no request %(request_id)r", request_id=request_id[:60]),
+            code="federation.request-not-found",
+        )
     return request
 
 
@@ -161,7 +165,10 @@ def file_url(session: Session, request: RemoteRequest, file_id: str) -> str:
         )
     if not any(f.get("id") == file_id for f in request.files):
         raise NotFound(
-            f"no file {file_id[:60]!r} in {request.id}", code="federation.file-not-found"
+            _l(
+                "no file %(file_id)r in %(request_id)s", file_id=file_id[:60], request_id=request.id
+            ),
+            code="federation.file-not-found",
         )
     peer = peers.get_peer(session, request.peer_id)
     ledger.append(
@@ -184,7 +191,12 @@ def _active_peer(session: Session, node_id: str) -> Peer:
     peer = peers.get_peer(session, node_id)
     if peer.state != "active":
         raise Conflict(
-            f"{peer.node_id} is {peer.state}, not active", code="federation.peer-not-active"
+            _l(
+                "%(peer)s is %(state)s, not active",
+                peer=peer.node_id,
+                state=peer.state,
+            ),
+            code="federation.peer-not-active",
         )
     return peer
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from accord.catalog.search import SearchQuery, query_words, search
 from accord.errors import NotFound
 from accord.federation.models import Peer, RemoteRecord
+from accord.i18n.translate import _l
 from accord.node import node_of
 
 MAX_LIMIT = 100
@@ -89,7 +90,10 @@ def get_remote_record(session: Session, identifier: str) -> tuple[RemoteRecord, 
     record = session.get(RemoteRecord, identifier)
     peer = session.get(Peer, record.peer_id) if record is not None else None
     if record is None or record.deleted or peer is None:
-        raise NotFound(f"no harvested record {identifier}", code="federation.record-not-found")
+        raise NotFound(
+            _l("no harvested record %(identifier)s", identifier=identifier),
+            code="federation.record-not-found",
+        )
     return record, peer
 
 

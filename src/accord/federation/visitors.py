@@ -30,6 +30,7 @@ from accord.errors import NotFound
 from accord.federation.calls import Caller
 from accord.federation.models import Visitor
 from accord.federation.passports import Refused, Vouched, accept_passport
+from accord.i18n.translate import _l
 from accord.identity import schemas as identity_schemas
 from accord.identity import service as identity
 from accord.identity.models import Organisation, User
@@ -150,7 +151,11 @@ def _forwarded(session: Session, caller: Caller, request_id: str) -> tuple[Acces
     visitor = session.get(Visitor, request.requester_id) if request is not None else None
     if request is None or visitor is None or visitor.peer_id != caller.peer_id:
         raise NotFound(
-            f"no request {request_id[:60]!r} from {caller.node_id}",
+            _l(
+                "no request %(request_id)r from %(caller)s",
+                request_id=request_id[:60],
+                caller=caller.node_id,
+            ),
             code="federation.request-not-found",
         )
     return request, identity.get_user(session, visitor.user_id)
