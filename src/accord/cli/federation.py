@@ -7,7 +7,6 @@ Also the witness check behind ``accord log verify --witnesses N``.
 from __future__ import annotations
 
 import base64
-import signal
 from typing import Annotated, Any
 
 import httpx
@@ -24,6 +23,7 @@ from accord.ledger import merkle
 from accord.ledger import service as ledger_service
 from accord.ledger.checkpoint import Checkpoint
 from accord.ledger.note import NoteError, Verifier
+from accord.stopping import stop_on_signals
 
 peer_app = typer.Typer(help="Manage peer nodes", no_args_is_help=True)
 mirror_app = typer.Typer(help="Mirror peers' open datasets", no_args_is_help=True)
@@ -117,8 +117,7 @@ def federation_run(
             "\n".join(f"{d.task}: {d.outcome} ({d.detail})" for d in done) or "nothing was due",
         )
         return
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: scheduler.stop())
+    stop_on_signals(scheduler.stop)
     state.err.print(f"Federation scheduler {scheduler.holder} running", highlight=False)
     scheduler.serve()
 

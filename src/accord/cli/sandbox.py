@@ -193,7 +193,8 @@ def worker(
     ] = None,
 ) -> None:
     """Run sandbox jobs from the queue on this node until stopped (SIGTERM, Ctrl-C)."""
-    from accord.sandbox.worker import Worker, stop_on_signals
+    from accord.sandbox.worker import Worker
+    from accord.stopping import stop_on_signals
 
     state = state_of(ctx)
     runner = Worker(state.node, parent_pid=parent)
@@ -201,7 +202,7 @@ def worker(
         count = runner.run_until_idle()
         state.emit({"jobs": count}, f"Ran {count} jobs")
         return
-    stop_on_signals(runner.stop)
+    stop_on_signals(runner.stop.set)  # after putting a running job back
     state.err.print(f"Sandbox worker {runner.name} waiting for jobs", highlight=False)
     runner.serve()
 

@@ -11,11 +11,8 @@ a worker started by ``accord serve`` also exits when that process ends.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import threading
-from collections.abc import Callable
-from types import FrameType
 
 from accord.node import NodeContext
 from accord.sandbox import queue
@@ -91,14 +88,3 @@ class Worker:
         with self.node.session() as session:
             if queue.fail_lost(session, self.node.clock.now()):
                 session.commit()
-
-
-def stop_on_signals(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT ask the worker to stop (after putting its running job back)."""
-
-    def handle(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    handler: Callable[[int, FrameType | None], None] = handle
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
