@@ -209,15 +209,18 @@ def test_dp_measurements_spend_a_budget_that_never_goes_below_zero(world: World)
     assert trail.count("sandbox.budget.refunded") == 1
 
 
+SLOW_AND_FLAT = (
+    "SELECT count(*) FROM people a, people b, people c, people d "
+    "WHERE md5(a.id::VARCHAR || b.id || c.id || d.id) LIKE '000%'"
+)
+"""CPU-bound with flat memory: the time limit is what stops it, on any machine."""
+
+
 def test_a_failing_job_says_why_and_the_worker_takes_the_next(world: World) -> None:
     configure_sandbox(world.node, SandboxSettings(time_limit_seconds=1.0, memory_limit_mb=512))
     world.worker.close()
     world.worker = Worker(world.node, name="test-worker")
-    # CPU-bound with flat memory, so the time limit is what stops it on any machine
-    slow = world.submit(
-        sql="SELECT count(*) FROM people a, people b, people c, people d "
-        "WHERE md5(a.id::VARCHAR || b.id || c.id || d.id) LIKE '000%'"
-    )
+    slow = world.submit(sql=SLOW_AND_FLAT)
     fine = world.submit(sql="SELECT sex, count(*) FROM people GROUP BY 1")
     assert world.worker.run_until_idle() == 2
     failed = world.job(slow.json()["id"])
@@ -226,6 +229,19 @@ def test_a_failing_job_says_why_and_the_worker_takes_the_next(world: World) -> N
     assert "time limit of 1 s" in failed["error"]["message"]
     assert world.job(fine.json()["id"])["state"] == "released"
     assert "sandbox.job.failed" in events(world.node)
+
+
+def test_the_memory_limit_counts_the_querys_own_memory_not_the_workers(world: World) -> None:
+    # A query process is forked from its worker: the pages it shares with a worker larger than
+    # the limit are not the query's memory. This query runs until the time limit stops it.
+    configure_sandbox(world.node, SandboxSettings(time_limit_seconds=1.0, memory_limit_mb=128))
+    ballast = b"x" * (192 * 2**20)
+    world.worker.close()
+    world.worker = Worker(world.node, name="test-worker")
+    slow = world.submit(sql=SLOW_AND_FLAT)
+    assert world.worker.run_until_idle() == 1
+    assert world.job(slow.json()["id"])["error"]["code"] == "sandbox.time-limit"
+    assert len(ballast) == 192 * 2**20
 
 
 def test_differencing_with_an_earlier_release_is_suppressed(world: World) -> None:

@@ -43,7 +43,6 @@ from accord.sandbox.tables import TableSource
 PROGRESS_SECONDS = 0.5
 _WATCH_SECONDS = 0.05
 _PR_SET_PDEATHSIG = 1
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class Interrupted(Exception):
@@ -167,7 +166,7 @@ class Executor:
                         progress(int(message[1]))
                     continue
                 return _finish(message)
-            if _resident_bytes(child.process.pid) > self.memory_limit_bytes:
+            if _private_bytes(child.process.pid) > self.memory_limit_bytes:
                 raise _memory_limit(self.memory_limit_bytes)
 
 
@@ -186,10 +185,17 @@ def _finish(message: tuple[Any, ...]) -> ResultTable:
     raise QueryFailed(str(message[2]), code=str(message[1]), hint=_HINTS.get(str(message[1])))
 
 
-def _resident_bytes(pid: int | None) -> int:
+def _private_bytes(pid: int | None) -> int:
+    """The memory the query process holds of its own: private pages, not those it still shares
+    with the worker it was forked from (resident size counts those too, so a large worker would
+    look like a query over its limit before it read a row)."""
     try:
-        with open(f"/proc/{pid}/statm") as handle:
-            return int(handle.read().split()[1]) * _PAGE
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            return sum(
+                int(line.split()[1]) * 1024
+                for line in handle
+                if line.startswith(("Private_Clean:", "Private_Dirty:"))
+            )
     except (OSError, ValueError, IndexError):
         return 0
 
