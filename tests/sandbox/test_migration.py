@@ -4,34 +4,22 @@ turns per-grant budgets into each researcher's spending on the dataset (and back
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 import accord.sandbox.models  # noqa: F401  (registers the sandbox tables)
-from accord.db import Base, alembic_config, is_sqlite, migrate
+from accord.db import alembic_config, is_sqlite, migrate
 from accord.sandbox.policy import DisclosurePolicy
 from tests.sandbox.conftest import World, grant_sandbox
+from tests.schema import schema_diff
 
 COUNT = {"measure": "count", "table": "people"}
 
 
 def test_migration_matches_models(engine: Engine) -> None:
-    def ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        table = obj if type_ == "table" else getattr(obj, "table", None)
-        table_name = name if type_ == "table" else getattr(table, "name", "")
-        return bool(table_name and str(table_name).startswith("sandbox_"))
-
-    with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"include_object": ours, "compare_type": True}
-        )
-        diff = compare_metadata(context, Base.metadata)
-    assert diff == []
+    assert schema_diff(engine, "sandbox_") == []
 
 
 def test_per_grant_budgets_become_one_spending_per_researcher_and_dataset(world: World) -> None:

@@ -256,7 +256,7 @@ def edit_metadata_form(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.DATASET_UPDATE))],
 ) -> HTMLResponse:
-    version = _editable(session, principal, dataset_id, number)
+    version = service.editable_draft(session, principal, dataset_id, number)
     return _edit_form(request, session, version, form_from_metadata(version.document), {})
 
 
@@ -281,7 +281,7 @@ def edit_metadata(
     doi: Annotated[str, Form(max_length=300)] = "",
     terms_of_use: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
-    version = _editable(session, principal, dataset_id, number)
+    version = service.editable_draft(session, principal, dataset_id, number)
     form = {
         "title": title, "description": description, "creators": creators,
         "organisation_id": version.dataset.organisation_id, "publisher": publisher, "tier": tier,
@@ -298,15 +298,9 @@ def edit_metadata(
         if error.status in {401, 403, 404}:
             raise
         errors = form_errors(error.errors) or {"form": error.message}
-        version = _editable(session, principal, dataset_id, number)
+        version = service.editable_draft(session, principal, dataset_id, number)
         return _edit_form(request, session, version, form, errors, status_code=error.status)
     return RedirectResponse(f"/datasets/{dataset_id}/versions/{number}", status_code=303)
-
-
-def _editable(
-    session: Session, principal: Principal, dataset_id: str, number: int
-) -> DatasetVersion:
-    return service.editable_draft(session, principal, dataset_id, number)
 
 
 def _edit_form(
